@@ -1,0 +1,43 @@
+# Makefile: builds ember, its unit tests and fuzzers; `make run` and `make test` are the entry points.
+VERSION    := 0.1.0
+CC         ?= cc
+CFLAGS_OPT ?= -O2 -g
+WARN       := -Wall -Wextra -Werror -Wimplicit-fallthrough -Wshadow -Wvla -Wcast-qual \
+              -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wundef -Wpointer-arith \
+              -Wno-missing-field-initializers
+HARDEN     := -fstack-protector-strong -D_FORTIFY_SOURCE=3 -fPIE
+CPPFLAGS   := -Isrc -Iinclude -D_GNU_SOURCE -DEMBER_VERSION=\"$(VERSION)\"
+CFLAGS     := -std=gnu11 $(CFLAGS_OPT) $(WARN) $(HARDEN) $(EXTRA_CFLAGS)
+LDFLAGS    := -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
+LDLIBS     := -lpthread
+
+BUILD      := build
+
+# Pure logic: no KVM, no threads; linked into ember, the unit tests and the fuzzers.
+PURE_SRCS  := src/util/log.c src/mem/gmem.c src/bus/bus.c src/arch/x86/e820.c \
+              src/arch/x86/mptable.c src/arch/x86/cpuid.c src/arch/x86/regs.c \
+              src/boot/elf.c src/boot/bzimage.c src/boot/loader.c src/core/config.c \
+              src/cli/options.c
+VMM_SRCS   := src/event/loop.c src/kvm/vcpu.c src/core/vm.c src/dev/serial.c \
+              src/dev/i8042.c src/dev/rtc.c src/dev/ember_ports.c src/cli/console.c \
+              src/main.c
+
+PURE_OBJS  := $(PURE_SRCS:%.c=$(BUILD)/%.o)
+VMM_OBJS   := $(VMM_SRCS:%.c=$(BUILD)/%.o)
+
+.PHONY: all clean run test unit check guests test-guests lab-test bench fuzz deps
+all: ember
+
+ember: $(PURE_OBJS) $(VMM_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(PURE_OBJS:.o=.d) $(VMM_OBJS:.o=.d)
+
+clean:
+	rm -rf $(BUILD) ember
+
+-include mk/*.mk

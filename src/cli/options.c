@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/* cli/options.c: table-driven `ember run` options; --help is generated from the same table. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/options.h"
+#include "mem/layout.h"
+#include "util/log.h"
+
+enum {
+	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_CPUS = 'n', OPT_MEM = 'm',
+	OPT_HELP = 'h', OPT_VERSION = 'V',
+	OPT_BOOT_TIME = 256, OPT_UCALL, OPT_NO_PIT, OPT_LOG_LEVEL, OPT_NO_RAW,
+};
+
+static const struct {
+	struct option opt;
+	const char *arg;
+	const char *help;
+} table[] = {
+	{ { "kernel", required_argument, NULL, OPT_KERNEL }, "PATH",
+	  "kernel: ELF vmlinux (PVH note used when present) or bzImage" },
+	{ { "initrd", required_argument, NULL, OPT_INITRD }, "PATH", "initial ramdisk" },
+	{ { "cmdline", required_argument, NULL, OPT_CMDLINE }, "STR",
+	  "kernel command line (default: \"" CONFIG_DEFAULT_CMDLINE "\")" },
+	{ { "cpus", required_argument, NULL, OPT_CPUS }, "N", "vCPUs, 1-32 (default 1)" },
+	{ { "mem", required_argument, NULL, OPT_MEM }, "MiB", "guest memory in MiB (default 128)" },
+	{ { "boot-time", no_argument, NULL, OPT_BOOT_TIME }, NULL,
+	  "print the boot-time breakdown on stderr when the VM ends" },
+	{ { "no-pit", no_argument, NULL, OPT_NO_PIT }, NULL,
+	  "no i8254 PIT (guest must not need it to calibrate)" },
+	{ { "no-raw", no_argument, NULL, OPT_NO_RAW }, NULL,
+	  "leave the terminal in cooked mode" },
+	{ { "ucall", no_argument, NULL, OPT_UCALL }, NULL,
+	  "honour the test-guest ucall port 0x444 (for test guests)" },
+	{ { "log-level", required_argument, NULL, OPT_LOG_LEVEL }, "LEVEL",
+	  "error, warn (default), info, debug" },
+	{ { "help", no_argument, NULL, OPT_HELP }, NULL, "this help" },
+	{ { "version", no_argument, NULL, OPT_VERSION }, NULL, "print the version" },
+};
+
+void options_usage(FILE *f)
+{
+	fprintf(f, "usage: ember run --kernel PATH [options]\n"
+		   "       ember --version | --help\n\n"
+		   "Boots a microVM in the foreground with its serial console on this terminal.\n"
+		   "Press Ctrl-A then x to quit; Ctrl-A Ctrl-A sends Ctrl-A.\n\noptions:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		char left[40];
+
+		snprintf(left, sizeof(left), "--%s%s%s", table[i].opt.name,
+			 table[i].arg ? " " : "", table[i].arg ? table[i].arg : "");
+		fprintf(f, "  %-22s %s\n", left, table[i].help);
+	}
+	fprintf(f, "\nexit status: 0 guest powered off or rebooted, 1 VMM error, 2 bad input,\n"
+		   "             3 guest panic, 4 test guest failure (--ucall)\n");
+}
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+	return *dst ? 0 : -ENOMEM;
+}
+
+enum options_result options_parse_run(int argc, char **argv, struct vm_config *cfg,
+				      int *log_level, char *why, size_t why_len)
+{
+	struct option longopts[ARRAY_SIZE(table) + 1];
+	uint64_t v;
+	int c;
+
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		longopts[i] = table[i].opt;
+	memset(&longopts[ARRAY_SIZE(table)], 0, sizeof(longopts[0]));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:i:c:n:m:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_KERNEL:
+		case OPT_INITRD:
+		case OPT_CMDLINE:
+			if (set_str(c == OPT_KERNEL ? &cfg->kernel_path :
+				    c == OPT_INITRD ? &cfg->initrd_path : &cfg->cmdline, optarg)) {
+				snprintf(why, why_len, "out of memory");
+				return OPTIONS_BAD;
+			}
+			break;
+		case OPT_CPUS:
+			if (parse_u64(optarg, 1, 32, &v)) {
+				snprintf(why, why_len, "--cpus '%s': expected a number from 1 to 32",
+					 optarg);
+				return OPTIONS_BAD;
+			}
+			cfg->vcpus = (unsigned int)v;
+			break;
+		case OPT_MEM:
+			if (parse_u64(optarg, LAYOUT_MIN_MEM_MIB, LAYOUT_MAX_MEM_MIB, &v)) {
+				snprintf(why, why_len,
+					 "--mem '%s': expected MiB from %llu to %llu", optarg,
+					 LAYOUT_MIN_MEM_MIB, LAYOUT_MAX_MEM_MIB);
+				return OPTIONS_BAD;
+			}
+			cfg->mem_mib = v;
+			break;
+		case OPT_BOOT_TIME: cfg->boot_time = true; break;
+		case OPT_UCALL: cfg->ucall = true; break;
+		case OPT_NO_PIT: cfg->pit = false; break;
+		case OPT_NO_RAW: cfg->serial_raw = false; break;
+		case OPT_LOG_LEVEL: {
+			enum log_level l;
+
+			if (log_level_parse(optarg, &l)) {
+				snprintf(why, why_len, "--log-level '%s': expected error, warn, "
+					 "info, debug or off", optarg);
+				return OPTIONS_BAD;
+			}
+			*log_level = (int)l;
+			break;
+		}
+		case OPT_HELP:
+			options_usage(stdout);
+			return OPTIONS_EXIT_OK;
+		case OPT_VERSION:
+			printf("ember %s\n", EMBER_VERSION);
+			return OPTIONS_EXIT_OK;
+		case ':':
+			snprintf(why, why_len, "option '%s' needs a value", argv[optind - 1]);
+			return OPTIONS_BAD;
+		default:
+			snprintf(why, why_len, "unknown option '%s' (see ember run --help)",
+				 argv[optind - 1]);
+			return OPTIONS_BAD;
+		}
+	}
+	if (optind < argc) {
+		snprintf(why, why_len, "unexpected argument '%s' (see ember run --help)",
+			 argv[optind]);
+		return OPTIONS_BAD;
+	}
+	return config_validate(cfg, why, why_len) ? OPTIONS_BAD : OPTIONS_RUN;
+}

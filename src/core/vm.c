@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: MIT */
+/* core/vm.c: the builder (explicit creation order), the run loop and teardown of a VM. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arch/x86/cpuid.h"
+#include "arch/x86/mptable.h"
+#include "arch/x86/regs.h"
+#include "dev/legacy.h"
+#include "dev/serial.h"
+#include "ember/guest_abi.h"
+#include "kvm/vcpu.h"
+#include "mem/layout.h"
+
+#define KVM_TSS_ADDR		0xfffbd000ull	/* 3 pages just below the BIOS area */
+#define KVM_IDENTITY_MAP_ADDR	0xfffbc000ull
+
+#define FAIL(...) do { snprintf(why, why_len, __VA_ARGS__); goto fail; } while (0)
+/* Bad user input (files, sizes) is reported as -EINVAL, host trouble otherwise. */
+#define INPUT_FAIL(...) do { err = -EINVAL; input_error = true; FAIL(__VA_ARGS__); } while (0)
+
+/* Capabilities ember cannot run without, with what each is for. */
+static const struct { int cap; const char *what; } required_caps[] = {
+	{ KVM_CAP_IRQCHIP, "in-kernel PIC/IOAPIC/LAPIC" },
+	{ KVM_CAP_USER_MEMORY, "user memory slots" },
+	{ KVM_CAP_SET_TSS_ADDR, "TSS address" },
+	{ KVM_CAP_EXT_CPUID, "CPUID configuration" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "vCPU kick" },
+	{ KVM_CAP_IOEVENTFD, "ioeventfd" },
+	{ KVM_CAP_IRQFD, "irqfd" },
+};
+
+static bool file_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static int open_kvm(struct vm *vm, char *why, size_t why_len)
+{
+	int v;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		int err = -errno;
+
+		snprintf(why, why_len, "cannot open /dev/kvm: %s%s", strerror(errno),
+			 errno == ENOENT ? " (KVM is not available on this host)" : "");
+		return err;
+	}
+	v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (v != KVM_API_VERSION) {
+		snprintf(why, why_len, "KVM API version %d, ember needs %d", v, KVM_API_VERSION);
+		return -ENOTSUP;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(required_caps); i++) {
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
+			snprintf(why, why_len, "KVM lacks capability %d (%s)",
+				 required_caps[i].cap, required_caps[i].what);
+			return -ENOTSUP;
+		}
+	}
+	vm->pvm_backend = file_exists("/sys/module/kvm_pvm");
+	if (vm->pvm_backend)
+		log_warn("this host's /dev/kvm is PVM, a software KVM backend: unmodified "
+			 "guest code is emulated, slowly, and unmodified Linux kernels may "
+			 "not boot (run them where VT-x/AMD-V is available, or in the lab)");
+	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->run_size < (int)sizeof(struct kvm_run)) {
+		snprintf(why, why_len, "bad KVM_GET_VCPU_MMAP_SIZE %d", vm->run_size);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static int map_file(const char *path, const char *what, uint8_t **buf, size_t *len,
+		    char *why, size_t why_len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	void *p;
+
+	if (fd < 0) {
+		snprintf(why, why_len, "cannot open %s '%s': %s", what, path, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, why_len, "%s '%s' is not a regular file", what, path);
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_size == 0) {
+		snprintf(why, why_len, "%s '%s' is empty", what, path);
+		close(fd);
+		return -EINVAL;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		snprintf(why, why_len, "cannot map %s '%s': %s", what, path, strerror(errno));
+		return -errno;
+	}
+	*buf = p;
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
+static int set_memory(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
+		struct kvm_userspace_memory_region r = {
+			.slot = i,
+			.guest_phys_addr = vm->mem.regions[i].gpa,
+			.memory_size = vm->mem.regions[i].size,
+			.userspace_addr = (uint64_t)(uintptr_t)vm->mem.regions[i].hva,
+		};
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int load_supported_cpuid(struct vm *vm, struct cpuid_table *t)
+{
+	struct {
+		struct kvm_cpuid2 hdr;
+		struct kvm_cpuid_entry2 e[CPUID_MAX_ENTRIES];
+	} c;
+
+	memset(&c, 0, sizeof(c));
+	c.hdr.nent = CPUID_MAX_ENTRIES;
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, &c) < 0)
+		return -errno;
+	t->nent = c.hdr.nent;
+	memcpy(t->e, c.e, c.hdr.nent * sizeof(c.e[0]));
+	return 0;
+}
+
+/* Write the command line: the user's (or default) text. Returns length or -errno. */
+static int write_cmdline(struct vm *vm, const char *text, uint32_t max)
+{
+	size_t len = strlen(text);
+
+	if (len + 1 > max)
+		return -E2BIG;
+	if (gmem_write(&vm->mem, LAYOUT_CMDLINE, text, len + 1))
+		return -EFAULT;
+	return (int)len;
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_len)
+{
+	struct cpuid_table *supported = NULL;
+	uint8_t *kernel = NULL, *initrd = NULL;
+	size_t kernel_len = 0, initrd_len = 0;
+	uint64_t initrd_gpa = 0;
+	const char *cmdline = cfg->cmdline ? cfg->cmdline : CONFIG_DEFAULT_CMDLINE;
+	int tsc_khz, cmdline_len, err;
+	bool input_error = false;
+	long mp;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = vm->stop_efd = -1;
+	vm->loop.epfd = -1;
+
+	/* 1. Inputs first: bad files fail before any KVM work. */
+	err = map_file(cfg->kernel_path, "kernel", &kernel, &kernel_len, why, why_len);
+	if (err) {
+		err = -EINVAL;
+		input_error = true;
+		goto fail;
+	}
+	if (cfg->initrd_path) {
+		err = map_file(cfg->initrd_path, "initrd", &initrd, &initrd_len, why, why_len);
+		if (err) {
+			err = -EINVAL;
+			input_error = true;
+			goto fail;
+		}
+	}
+
+	/* 2. KVM and the VM. */
+	err = open_kvm(vm, why, why_len);
+	if (err) {
+		err = -ENODEV;
+		goto fail;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		err = -errno;
+		FAIL("KVM_CREATE_VM failed: %s", strerror(errno));
+	}
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0) {
+		err = -errno;
+		FAIL("KVM_SET_TSS_ADDR failed: %s", strerror(errno));
+	}
+	{
+		uint64_t ident = KVM_IDENTITY_MAP_ADDR;
+
+		if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0)
+			log_debug("KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+	}
+
+	/* 3. Guest memory, registered before the irqchip: much cheaper that way
+	 *    (see docs/performance.md). */
+	err = gmem_create_x86(&vm->mem, MiB(cfg->mem_mib));
+	if (err)
+		FAIL("cannot map %llu MiB of guest memory: %s",
+		     (unsigned long long)cfg->mem_mib, strerror(-err));
+	err = set_memory(vm);
+	if (err)
+		FAIL("KVM_SET_USER_MEMORY_REGION failed: %s", strerror(-err));
+
+	/* 4. Interrupt controllers and timer. */
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		err = -errno;
+		FAIL("KVM_CREATE_IRQCHIP failed: %s", strerror(errno));
+	}
+	if (cfg->pit) {
+		struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+		if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+			err = -errno;
+			FAIL("KVM_CREATE_PIT2 failed: %s", strerror(errno));
+		}
+	}
+	vm->times.vm_created = now_ns();
+
+	/* 5. Kernel, initrd, command line and boot tables. */
+	err = kernel_load(&vm->mem, kernel, kernel_len, &vm->plan);
+	if (err == -ENOEXEC)
+		INPUT_FAIL("kernel '%s' is not an x86-64 ELF vmlinux or a bzImage", cfg->kernel_path);
+	if (err == -E2BIG)
+		INPUT_FAIL("kernel '%s' does not fit in %llu MiB of guest memory", cfg->kernel_path,
+		     (unsigned long long)cfg->mem_mib);
+	if (err)
+		INPUT_FAIL("kernel '%s' is malformed or unsupported (truncated image, bad headers, "
+		     "or boot protocol older than 2.12)", cfg->kernel_path);
+	log_info("boot: %s entry at 0x%llx via %s", cfg->kernel_path,
+		 (unsigned long long)vm->plan.entry,
+		 vm->plan.proto == BOOT_PVH ? "PVH (hvm_start_info)"
+		 : vm->plan.is_bzimage ? "bzImage, Linux 64-bit boot protocol"
+				       : "ELF vmlinux, Linux 64-bit boot protocol");
+	if (initrd) {
+		err = initrd_place(&vm->mem, &vm->plan, initrd_len, &initrd_gpa);
+		if (err)
+			INPUT_FAIL("initrd '%s' (%zu bytes) does not fit in guest memory below the "
+			     "kernel's limit", cfg->initrd_path, initrd_len);
+		if (gmem_write(&vm->mem, initrd_gpa, initrd, initrd_len)) {
+			err = -EFAULT;
+			FAIL("initrd placement failed");
+		}
+	}
+	cmdline_len = write_cmdline(vm, cmdline, vm->plan.cmdline_max);
+	if (cmdline_len < 0) {
+		INPUT_FAIL("kernel command line is %zu bytes; this kernel accepts at most %u",
+		     strlen(cmdline), vm->plan.cmdline_max - 1);
+	}
+	err = x86_write_boot_tables(&vm->mem, vm->plan.proto);
+	if (!err) {
+		if (vm->plan.proto == BOOT_PVH)
+			err = pvh_write(&vm->mem, LAYOUT_CMDLINE, initrd_gpa, initrd_len, 0);
+		else
+			err = bootparams_write(&vm->mem, &vm->plan, LAYOUT_CMDLINE,
+					       (uint32_t)cmdline_len, initrd_gpa, initrd_len);
+	}
+	if (err)
+		FAIL("cannot write boot structures: %s", strerror(-err));
+	mp = mptable_build(gmem_ptr(&vm->mem, LAYOUT_EBDA_START,
+				    LAYOUT_EBDA_END - LAYOUT_EBDA_START),
+			   LAYOUT_EBDA_END - LAYOUT_EBDA_START, LAYOUT_EBDA_START, cfg->vcpus);
+	if (mp < 0) {
+		err = (int)mp;
+		FAIL("cannot build the MP table: %s", strerror(-err));
+	}
+	vm->times.kernel_loaded = now_ns();
+
+	/* 6. Legacy devices, in port order. */
+	err = i8042_create(vm, &vm->i8042);
+	if (!err)
+		err = rtc_create(vm, &vm->rtc);
+	if (!err)
+		err = serial_create(vm, STDOUT_FILENO, &vm->serial);
+	if (!err)
+		err = ember_ports_create(vm, &vm->ports);
+	if (err)
+		FAIL("cannot create legacy devices: %s", strerror(-err));
+
+	/* 7. vCPUs. */
+	vm->nvcpus = cfg->vcpus;
+	vm->vcpus = calloc(vm->nvcpus, sizeof(*vm->vcpus));
+	supported = malloc(sizeof(*supported));
+	if (!vm->vcpus || !supported) {
+		err = -ENOMEM;
+		FAIL("out of memory");
+	}
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		vm->vcpus[i].fd = -1;
+	err = load_supported_cpuid(vm, supported);
+	if (err)
+		FAIL("KVM_GET_SUPPORTED_CPUID failed: %s", strerror(-err));
+	tsc_khz = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ) > 0 ? 0 : -1;
+	for (unsigned int i = 0; i < vm->nvcpus; i++) {
+		err = vcpu_create(vm, i);
+		if (err)
+			FAIL("KVM_CREATE_VCPU %u failed: %s", i, strerror(-err));
+		if (i == 0 && tsc_khz == 0) {
+			tsc_khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
+			if (tsc_khz < 0)
+				tsc_khz = 0;
+		}
+		err = vcpu_configure(&vm->vcpus[i], supported, tsc_khz > 0 ? (uint32_t)tsc_khz : 0,
+				     &vm->plan);
+		if (err)
+			FAIL("cannot configure vCPU %u: %s", i, strerror(-err));
+	}
+	free(supported);
+	supported = NULL;
+
+	/* 8. Event loop and the stop signal. */
+	err = loop_init(&vm->loop);
+	if (err)
+		FAIL("epoll: %s", strerror(-err));
+	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->stop_efd < 0) {
+		err = -errno;
+		FAIL("eventfd: %s", strerror(errno));
+	}
+	vm->times.vcpus_ready = now_ns();
+
+	munmap(kernel, kernel_len);
+	if (initrd)
+		munmap(initrd, initrd_len);
+	return 0;
+
+fail:
+	/* Host-side failures must not read as bad input. */
+	if (err == -EINVAL && !input_error)
+		err = -EIO;
+	free(supported);
+	if (kernel)
+		munmap(kernel, kernel_len);
+	if (initrd)
+		munmap(initrd, initrd_len);
+	vm_destroy(vm);
+	return err ? err : -EIO;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (vm->vcpus) {
+		for (unsigned int i = 0; i < vm->nvcpus; i++)
+			if (vm->vcpus[i].vm)
+				vcpu_destroy(&vm->vcpus[i]);
+		free(vm->vcpus);
+		vm->vcpus = NULL;
+	}
+	ember_ports_destroy(vm->ports);
+	serial_destroy(vm->serial);
+	rtc_destroy(vm->rtc);
+	i8042_destroy(vm->i8042);
+	vm->ports = NULL;
+	vm->serial = NULL;
+	vm->rtc = NULL;
+	vm->i8042 = NULL;
+	if (vm->loop.epfd >= 0)
+		loop_destroy(&vm->loop);
+	if (vm->stop_efd >= 0)
+		close(vm->stop_efd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->stop_efd = vm->vm_fd = vm->kvm_fd = -1;
+	gmem_destroy(&vm->mem);
+}
+
+void vm_irq_line(struct vm *vm, uint32_t gsi, int level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = (uint32_t)level };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		log_debug("KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
+}
+
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
+{
+	int expected = VM_RUNNING;
+	uint64_t one = 1;
+
+	if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason))
+		return;
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	if (write(vm->stop_efd, &one, sizeof(one)) < 0)
+		log_debug("stop eventfd: %s", strerror(errno));
+}
+
+static void on_stop(void *opaque, uint32_t events)
+{
+	struct vm *vm = opaque;
+	uint64_t v;
+
+	(void)events;
+	if (read(vm->stop_efd, &v, sizeof(v)) < 0)
+		return;
+	loop_stop(&vm->loop);
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;	/* only interrupts KVM_RUN */
+}
+
+enum vm_stop_reason vm_run(struct vm *vm)
+{
+	struct sigaction sa;
+	sigset_t set, old;
+	unsigned int started = 0;
+	int err;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+	/* The kick signal is delivered only to vCPU threads: they unblock it. */
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+
+	err = loop_add_fd(&vm->loop, vm->stop_efd, EPOLLIN, on_stop, vm);
+	if (err) {
+		log_error("event loop: %s", strerror(-err));
+		return VM_STOP_ERROR;
+	}
+	for (unsigned int i = 0; i < vm->nvcpus; i++) {
+		err = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
+		if (err) {
+			log_error("cannot start vCPU thread %u: %s", i, strerror(err));
+			vm_request_stop(vm, VM_STOP_ERROR);
+			break;
+		}
+		vm->vcpus[i].thread_started = true;
+		started++;
+	}
+	err = loop_run(&vm->loop);
+	if (err) {
+		log_error("event loop failed: %s", strerror(-err));
+		vm_request_stop(vm, VM_STOP_ERROR);
+	}
+	for (unsigned int i = 0; i < started; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (unsigned int i = 0; i < started; i++) {
+		pthread_join(vm->vcpus[i].thread, NULL);
+		vm->vcpus[i].thread_started = false;
+	}
+	vm->times.stopped = now_ns();
+	serial_flush(vm->serial);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return (enum vm_stop_reason)atomic_load(&vm->stop_reason);
+}
+
+int vm_exit_status(const struct vm *vm, enum vm_stop_reason r)
+{
+	switch (r) {
+	case VM_STOP_RESET:
+	case VM_STOP_POWEROFF:
+		return atomic_load(&vm->guest_panicked) ? EMBER_EXIT_GUEST_PANIC : EMBER_EXIT_OK;
+	case VM_STOP_PANIC:
+		return EMBER_EXIT_GUEST_PANIC;
+	case VM_STOP_TEST_DONE:
+	case VM_STOP_USER:
+		return EMBER_EXIT_OK;
+	case VM_STOP_TEST_FAILED:
+		return EMBER_EXIT_TEST_FAILED;
+	default:
+		return EMBER_EXIT_VMM_ERROR;
+	}
+}

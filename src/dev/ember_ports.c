@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/* dev/ember_ports.c: ember's guest ports (boot marker, test ucall) and silently ignored probe ports. */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/vm.h"
+#include "dev/legacy.h"
+#include "ember/guest_abi.h"
+
+struct ember_ports {
+	struct vm *vm;
+	struct ratelimit ucall_rl;	/* guest-driven output: bounded */
+	pthread_mutex_t lock;
+};
+
+static void sink_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
+			bool is_write)
+{
+	(void)opaque; (void)off; (void)data; (void)len; (void)is_write;
+	/* POST codes and probes of absent hardware: reads stay 0xff. */
+}
+
+static void bootmark_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
+			    bool is_write)
+{
+	struct ember_ports *p = opaque;
+	uint64_t zero = 0;
+
+	(void)off;
+	if (!is_write || len != 1 || data[0] != EMBER_BOOT_MARK_INIT)
+		return;
+	/* Only the first marker counts. */
+	atomic_compare_exchange_strong(&p->vm->times.init_marker, &zero, now_ns());
+}
+
+/* Copy a guest string field, stopping at NUL or the end, making it printable. */
+static void clean_str(char *dst, const char *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n - 1 && src[i]; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = 0;
+}
+
+static void ucall_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
+			 bool is_write)
+{
+	struct ember_ports *p = opaque;
+	struct ember_ucall uc;
+	char file[sizeof(uc.file)], msg[sizeof(uc.msg)];
+	uint32_t gpa, sup;
+
+	(void)off;
+	if (!is_write || len != 4 || !p->vm->cfg->ucall)
+		return;
+	memcpy(&gpa, data, 4);
+	if (gmem_read(&p->vm->mem, gpa, &uc, sizeof(uc))) {
+		log_warn_ratelimited(&p->ucall_rl, "ucall: bad guest address 0x%x", gpa);
+		return;
+	}
+	clean_str(file, uc.file, sizeof(file));
+	clean_str(msg, uc.msg, sizeof(msg));
+	pthread_mutex_lock(&p->lock);
+	switch (uc.cmd) {
+	case EMBER_UCALL_PRINT:
+		if (ratelimit_allow(&p->ucall_rl, &sup))
+			fprintf(stderr, "guest: %s\n", msg);
+		break;
+	case EMBER_UCALL_ASSERT:
+		fprintf(stderr, "guest: assertion failed at %s:%u: %s (0x%llx, 0x%llx)\n",
+			file, uc.line, msg, (unsigned long long)uc.args[0],
+			(unsigned long long)uc.args[1]);
+		vm_request_stop(p->vm, VM_STOP_TEST_FAILED);
+		break;
+	case EMBER_UCALL_DONE:
+		vm_request_stop(p->vm, VM_STOP_TEST_DONE);
+		break;
+	case EMBER_UCALL_ABORT:
+		fprintf(stderr, "guest: abort: %s\n", msg);
+		vm_request_stop(p->vm, VM_STOP_TEST_FAILED);
+		break;
+	default:
+		log_warn_ratelimited(&p->ucall_rl, "ucall: unknown command %u", uc.cmd);
+		break;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+int ember_ports_create(struct vm *vm, struct ember_ports **out)
+{
+	/* Ports Linux and firmware probe at boot; answering them quietly avoids log noise. */
+	static const struct { uint16_t base, len; const char *name; } sinks[] = {
+		{ 0x80, 1, "post" },		/* POST code / io_delay */
+		{ 0x87, 1, "dma-page" },
+		{ 0xed, 1, "io-delay" },
+	};
+	struct ember_ports *p = calloc(1, sizeof(*p));
+	int err = 0;
+
+	if (!p)
+		return -ENOMEM;
+	p->vm = vm;
+	p->ucall_rl = (struct ratelimit)RATELIMIT_INIT(100, 100);
+	pthread_mutex_init(&p->lock, NULL);
+	for (size_t i = 0; !err && i < ARRAY_SIZE(sinks); i++)
+		err = bus_register(&vm->pio, sinks[i].base, sinks[i].len, sink_access, p,
+				   sinks[i].name);
+	if (!err)
+		err = bus_register(&vm->pio, EMBER_PORT_BOOT_MARK, 1, bootmark_access, p,
+				   "boot-marker");
+	if (!err)
+		err = bus_register(&vm->pio, EMBER_PORT_UCALL, 4, ucall_access, p, "ucall");
+	if (err) {
+		ember_ports_destroy(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+void ember_ports_destroy(struct ember_ports *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}

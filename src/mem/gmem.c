@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* mem/gmem.c: guest RAM mapping and the checked (gpa, len) translation gate. */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mem/gmem.h"
+#include "mem/layout.h"
+
+int gmem_init_regions(struct gmem *m, const struct gmem_region *regions, unsigned int n)
+{
+	uint64_t prev_end = 0, end;
+
+	if (n == 0 || n > GMEM_MAX_REGIONS)
+		return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	for (unsigned int i = 0; i < n; i++) {
+		if (!regions[i].size || !regions[i].hva)
+			return -EINVAL;
+		if (__builtin_add_overflow(regions[i].gpa, regions[i].size, &end))
+			return -EINVAL;
+		if (i && regions[i].gpa < prev_end)
+			return -EINVAL;
+		prev_end = end;
+		m->regions[i] = regions[i];
+		m->total += regions[i].size;
+	}
+	m->nr_regions = n;
+	return 0;
+}
+
+int gmem_create_x86(struct gmem *m, uint64_t size)
+{
+	struct gmem_region r[2];
+	unsigned int n = 1;
+	uint64_t low = MIN(size, LAYOUT_MMIO32_START);
+	int err;
+
+	if (size < MiB(LAYOUT_MIN_MEM_MIB) || size > MiB(LAYOUT_MAX_MEM_MIB) ||
+	    size % 4096)
+		return -EINVAL;
+	r[0].gpa = 0;
+	r[0].size = low;
+	if (size > low) {
+		r[1].gpa = LAYOUT_HIGH_START;
+		r[1].size = size - low;
+		n = 2;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		/* MAP_NORESERVE: RAM is touched lazily; no prefault at start-up. */
+		void *p = mmap(NULL, r[i].size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED) {
+			err = -errno;
+			for (unsigned int j = 0; j < i; j++)
+				munmap(r[j].hva, r[j].size);
+			return err;
+		}
+		r[i].hva = p;
+	}
+	err = gmem_init_regions(m, r, n);
+	if (err) {
+		for (unsigned int i = 0; i < n; i++)
+			munmap(r[i].hva, r[i].size);
+	}
+	return err;
+}
+
+void gmem_destroy(struct gmem *m)
+{
+	for (unsigned int i = 0; i < m->nr_regions; i++)
+		munmap(m->regions[i].hva, m->regions[i].size);
+	m->nr_regions = 0;
+}
+
+void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len)
+{
+	for (unsigned int i = 0; i < m->nr_regions; i++) {
+		const struct gmem_region *r = &m->regions[i];
+
+		if (gpa < r->gpa)
+			break;	/* sorted: no later region can hold it */
+		if (gpa - r->gpa >= r->size && !(len == 0 && gpa - r->gpa == r->size))
+			continue;
+		if (!range_ok(gpa - r->gpa, len, r->size))
+			return NULL;
+		return r->hva + (gpa - r->gpa);
+	}
+	return NULL;
+}
+
+int gmem_read(const struct gmem *m, uint64_t gpa, void *dst, uint64_t len)
+{
+	const void *p = gmem_ptr(m, gpa, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(dst, p, len);
+	return 0;
+}
+
+int gmem_write(const struct gmem *m, uint64_t gpa, const void *src, uint64_t len)
+{
+	void *p = gmem_ptr(m, gpa, len);
+
+	if (!p)
+		return -EFAULT;
+	memcpy(p, src, len);
+	return 0;
+}
+
+uint64_t gmem_low_end(const struct gmem *m)
+{
+	return m->nr_regions ? m->regions[0].gpa + m->regions[0].size : 0;
+}

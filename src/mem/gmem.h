@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* mem/gmem.h: guest RAM regions and the one checked (gpa, len) gate to host pointers. */
+#ifndef EMBER_GMEM_H
+#define EMBER_GMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "util/compiler.h"
+
+#define GMEM_MAX_REGIONS 4
+
+struct gmem_region {
+	uint64_t gpa;		/* guest-physical start */
+	uint64_t size;		/* bytes */
+	uint8_t *hva;		/* host mapping of the region */
+};
+
+struct gmem {
+	unsigned int nr_regions;
+	struct gmem_region regions[GMEM_MAX_REGIONS];	/* sorted by gpa, non-overlapping */
+	uint64_t total;		/* sum of region sizes */
+};
+
+/*
+ * Map anonymous guest RAM of `size` bytes laid out by the x86 memory map
+ * (below the 32-bit MMIO gap, the rest above 4 GiB).  The mapping is lazy:
+ * pages are touched only when the guest or a loader writes them.
+ * Returns 0 or -errno.
+ */
+int gmem_create_x86(struct gmem *m, uint64_t size) __must_check;
+void gmem_destroy(struct gmem *m);
+
+/*
+ * Describe an existing buffer as guest memory (unit tests, fuzzers):
+ * regions must be sorted and disjoint.  Never fails for valid input.
+ */
+int gmem_init_regions(struct gmem *m, const struct gmem_region *regions,
+		      unsigned int n) __must_check;
+
+/*
+ * The gate.  Host pointer for [gpa, gpa+len) when the whole range lies in one
+ * RAM region (overflow-checked), otherwise NULL.  len == 0 is valid when gpa
+ * lies inside a region or at its end.  The pointer stays valid for the VM's
+ * lifetime; the guest may change the bytes behind it at any time, so copy
+ * anything that is validated before use (gmem_read).
+ */
+void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
+
+/* Copy out of / into guest memory.  0 or -EFAULT. */
+int gmem_read(const struct gmem *m, uint64_t gpa, void *dst, uint64_t len) __must_check;
+int gmem_write(const struct gmem *m, uint64_t gpa, const void *src, uint64_t len) __must_check;
+
+/* Largest gpa + 1 of RAM below 4 GiB (the top of the low region). */
+uint64_t gmem_low_end(const struct gmem *m);
+
+#endif
