@@ -17,9 +17,9 @@ BUILD      := build
 PURE_SRCS  := src/util/log.c src/mem/gmem.c src/bus/bus.c src/arch/x86/e820.c \
               src/arch/x86/mptable.c src/arch/x86/cpuid.c src/arch/x86/regs.c \
               src/boot/elf.c src/boot/bzimage.c src/boot/loader.c src/core/config.c \
-              src/cli/options.c
+              src/cli/options.c src/boot/cmdline.c
 VMM_SRCS   := src/event/loop.c src/kvm/vcpu.c src/core/vm.c src/dev/serial.c \
-              src/dev/i8042.c src/dev/rtc.c src/dev/ember_ports.c src/cli/console.c \
+              src/dev/i8042.c src/dev/rtc.c src/dev/ember_ports.c src/cli/console.c src/core/devices.c \
               src/main.c
 
 PURE_OBJS  := $(PURE_SRCS:%.c=$(BUILD)/%.o)
@@ -28,12 +28,20 @@ VMM_OBJS   := $(VMM_SRCS:%.c=$(BUILD)/%.o)
 .PHONY: all clean run test unit check guests test-guests lab-test bench fuzz deps
 all: ember
 
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 ember: $(PURE_OBJS) $(VMM_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(PURE_OBJS:.o=.d) $(VMM_OBJS:.o=.d)
 

@@ -22,6 +22,11 @@ void config_free(struct vm_config *c)
 	free(c->kernel_path);
 	free(c->initrd_path);
 	free(c->cmdline);
+	for (unsigned int i = 0; i < c->n_drives; i++) {
+		free(c->drives[i].path);
+		free(c->drives[i].partuuid);
+	}
+	free(c->vsock.uds_path);
 	memset(c, 0, sizeof(*c));
 }
 

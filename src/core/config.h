@@ -12,6 +12,64 @@
 #define CONFIG_DEFAULT_CMDLINE \
 	"console=ttyS0 reboot=k panic=1 i8042.noaux i8042.nomux i8042.dumbkbd"
 
+#define CONFIG_MAX_DRIVES	16
+#define CONFIG_MAX_NETS		8
+#define CONFIG_ID_MAX		64
+
+/* Firecracker's TokenBucket: `size` tokens, refilled in `refill_time_ms`,
+ * plus `one_time_burst` extra tokens at start.  size == 0 means unlimited. */
+struct token_bucket_cfg {
+	uint64_t size;
+	uint64_t one_time_burst;
+	uint64_t refill_time_ms;
+};
+
+struct rate_limiter_cfg {
+	struct token_bucket_cfg bandwidth;	/* bytes */
+	struct token_bucket_cfg ops;		/* operations */
+};
+
+enum io_engine { IO_ENGINE_SYNC = 0, IO_ENGINE_ASYNC };	/* Async = io_uring */
+enum cache_type { CACHE_UNSAFE = 0, CACHE_WRITEBACK };
+
+struct drive_cfg {
+	char id[CONFIG_ID_MAX + 1];
+	char *path;
+	bool read_only;
+	bool is_root;		/* root=/dev/vdX is added to the command line */
+	char *partuuid;		/* root=PARTUUID=... instead, when set */
+	enum io_engine io_engine;
+	enum cache_type cache_type;
+	struct rate_limiter_cfg rate_limiter;
+};
+
+struct net_cfg {
+	char id[CONFIG_ID_MAX + 1];
+	char host_dev_name[16];	/* TAP device (IFNAMSIZ) */
+	uint8_t mac[6];
+	bool has_mac;
+	uint16_t mtu;		/* 0: default 1500 */
+	struct rate_limiter_cfg rx_rate_limiter, tx_rate_limiter;
+};
+
+struct vsock_cfg {
+	bool enabled;
+	uint32_t guest_cid;	/* >= 3 */
+	char *uds_path;
+};
+
+struct entropy_cfg {
+	bool enabled;
+	struct rate_limiter_cfg rate_limiter;
+};
+
+struct balloon_cfg {
+	bool enabled;
+	uint32_t amount_mib;
+	bool deflate_on_oom;
+	uint32_t stats_polling_interval_s;
+};
+
 struct vm_config {
 	char *kernel_path;
 	char *initrd_path;	/* NULL: none */
@@ -22,6 +80,14 @@ struct vm_config {
 	bool boot_time;		/* print the boot-time breakdown on exit */
 	bool pit;		/* in-kernel PIT (default on) */
 	bool serial_raw;	/* put a tty stdin into raw mode (default on) */
+
+	unsigned int n_drives;
+	struct drive_cfg drives[CONFIG_MAX_DRIVES];
+	unsigned int n_nets;
+	struct net_cfg nets[CONFIG_MAX_NETS];
+	struct vsock_cfg vsock;
+	struct entropy_cfg entropy;
+	struct balloon_cfg balloon;
 };
 
 /* Defaults: 1 vCPU, 128 MiB, PIT on, no kernel. */

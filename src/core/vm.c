@@ -16,6 +16,8 @@
 #include "arch/x86/cpuid.h"
 #include "arch/x86/mptable.h"
 #include "arch/x86/regs.h"
+#include "boot/cmdline.h"
+#include "core/devices.h"
 #include "dev/legacy.h"
 #include "dev/serial.h"
 #include "ember/guest_abi.h"
@@ -147,16 +149,14 @@ static int load_supported_cpuid(struct vm *vm, struct cpuid_table *t)
 	return 0;
 }
 
-/* Write the command line: the user's (or default) text. Returns length or -errno. */
-static int write_cmdline(struct vm *vm, const char *text, uint32_t max)
+/* Copy the built command line into guest memory. Returns its length or -errno. */
+static int write_cmdline(struct vm *vm, const struct cmdline *c, uint32_t max)
 {
-	size_t len = strlen(text);
-
-	if (len + 1 > max)
+	if (c->overflow || c->len + 1 > max)
 		return -E2BIG;
-	if (gmem_write(&vm->mem, LAYOUT_CMDLINE, text, len + 1))
+	if (gmem_write(&vm->mem, LAYOUT_CMDLINE, c->buf, c->len + 1))
 		return -EFAULT;
-	return (int)len;
+	return (int)c->len;
 }
 
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_len)
@@ -165,7 +165,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 	uint8_t *kernel = NULL, *initrd = NULL;
 	size_t kernel_len = 0, initrd_len = 0;
 	uint64_t initrd_gpa = 0;
-	const char *cmdline = cfg->cmdline ? cfg->cmdline : CONFIG_DEFAULT_CMDLINE;
+	struct cmdline cmdline;
 	int tsc_khz, cmdline_len, err;
 	bool input_error = false;
 	long mp;
@@ -263,10 +263,28 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 			FAIL("initrd placement failed");
 		}
 	}
-	cmdline_len = write_cmdline(vm, cmdline, vm->plan.cmdline_max);
+	/* 6. Devices: legacy ones in port order, then virtio-mmio slots, which
+	 *    announce themselves on the command line. */
+	err = i8042_create(vm, &vm->i8042);
+	if (!err)
+		err = rtc_create(vm, &vm->rtc);
+	if (!err)
+		err = serial_create(vm, STDOUT_FILENO, &vm->serial);
+	if (!err)
+		err = ember_ports_create(vm, &vm->ports);
+	if (err)
+		FAIL("cannot create legacy devices: %s", strerror(-err));
+	cmdline_init(&cmdline, cfg->cmdline ? cfg->cmdline : CONFIG_DEFAULT_CMDLINE);
+	err = devices_attach(vm, &cmdline, why, why_len);
+	if (err)
+		goto fail;
+
+
+	/* 7. Command line and boot tables. */
+	cmdline_len = write_cmdline(vm, &cmdline, vm->plan.cmdline_max);
 	if (cmdline_len < 0) {
 		INPUT_FAIL("kernel command line is %zu bytes; this kernel accepts at most %u",
-		     strlen(cmdline), vm->plan.cmdline_max - 1);
+			   cmdline.len, vm->plan.cmdline_max - 1);
 	}
 	err = x86_write_boot_tables(&vm->mem, vm->plan.proto);
 	if (!err) {
@@ -287,18 +305,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 	}
 	vm->times.kernel_loaded = now_ns();
 
-	/* 6. Legacy devices, in port order. */
-	err = i8042_create(vm, &vm->i8042);
-	if (!err)
-		err = rtc_create(vm, &vm->rtc);
-	if (!err)
-		err = serial_create(vm, STDOUT_FILENO, &vm->serial);
-	if (!err)
-		err = ember_ports_create(vm, &vm->ports);
-	if (err)
-		FAIL("cannot create legacy devices: %s", strerror(-err));
-
-	/* 7. vCPUs. */
+	/* 8. vCPUs. */
 	vm->nvcpus = cfg->vcpus;
 	vm->vcpus = calloc(vm->nvcpus, sizeof(*vm->vcpus));
 	supported = malloc(sizeof(*supported));
@@ -329,7 +336,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 	free(supported);
 	supported = NULL;
 
-	/* 8. Event loop and the stop signal. */
+	/* 9. Event loop and the stop signal. */
 	err = loop_init(&vm->loop);
 	if (err)
 		FAIL("epoll: %s", strerror(-err));

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* core/devices.h: creation of the configured virtio-mmio devices, called by the builder. */
+#ifndef EMBER_DEVICES_H
+#define EMBER_DEVICES_H
+
+#include <stddef.h>
+#include "boot/cmdline.h"
+#include "util/compiler.h"
+
+struct vm;
+
+/*
+ * Create every device in vm->cfg (drives, network interfaces, vsock,
+ * entropy, balloon) in that order, give each a virtio-mmio slot and GSI, and
+ * announce it on `cmdline` (virtio_mmio.device=4K@ADDR:GSI).  On error,
+ * *why holds one line; already created devices are left for vm_destroy.
+ */
+int devices_attach(struct vm *vm, struct cmdline *cmdline, char *why, size_t why_len) __must_check;
+void devices_destroy(struct vm *vm);
+
+#endif
