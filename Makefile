@@ -49,3 +49,13 @@ clean:
 	rm -rf $(BUILD) ember
 
 -include mk/*.mk
+
+# The two entry points of the README.
+deps:
+	@sh scripts/deps.sh
+
+test: deps
+	@sh tests/run-all.sh
+
+run: deps all
+	@sh scripts/run-demo.sh
