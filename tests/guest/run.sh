@@ -5,7 +5,9 @@
 # usage: run.sh EMBER_BINARY [GUEST_DIR]
 #
 #   EMBER_BINARY  the ember to test
-#   GUEST_DIR     the built guests (*.elf); default: build/ beside this script
+#   GUEST_DIR     the built guests (*.elf); default: build/ beside this
+#                 script, which is first brought up to date with make when
+#                 make and gcc are there
 #
 # Environment: GUEST_TESTS="name ..." runs only those tests (names as
 # printed); GUEST_TIMEOUT (default 60) is each run's limit in seconds.
@@ -20,13 +22,24 @@ if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	exit 2
 fi
 EMBER=$1
-GDIR=${2:-$(dirname "$0")/build}
+HERE=$(dirname "$0")
+GDIR=${2:-$HERE/build}
 ONLY=${GUEST_TESTS:-}
 LIMIT=${GUEST_TIMEOUT:-60}
 
 if [ ! -x "$EMBER" ]; then
 	echo "run.sh: $EMBER: not an executable" >&2
 	exit 2
+fi
+if [ $# -eq 1 ] && [ -f "$HERE/Makefile" ] && command -v make >/dev/null 2>&1 &&
+	command -v gcc >/dev/null 2>&1; then
+	if ! make -s -C "$HERE" >"${TMPDIR:-/tmp}/ember-guest-build.log" 2>&1; then
+		echo "FAIL: build: make -C $HERE failed"
+		sed 's/^/  | /' "${TMPDIR:-/tmp}/ember-guest-build.log" | tail -n 40
+		echo "guest: 0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+	rm -f "${TMPDIR:-/tmp}/ember-guest-build.log"
 fi
 if [ ! -d "$GDIR" ]; then
 	echo "run.sh: $GDIR: no such directory (build the guests: make -C tests/guest)" >&2
@@ -36,6 +49,13 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ember-guest.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
+
+# Every run has a hard limit; an old busybox timeout may lack -k.
+if timeout -k 5 5 true 2>/dev/null; then
+	TIMEOUT="timeout -k 5 $LIMIT"
+else
+	TIMEOUT="timeout $LIMIT"
+fi
 
 PVM=
 [ -d /sys/module/kvm_pvm ] && PVM=1
@@ -59,7 +79,7 @@ vm() {
 		: >"$TMP/err"
 		return
 	fi
-	timeout -k 5 "$LIMIT" "$EMBER" run --kernel "$_elf" --ucall "$@" \
+	$TIMEOUT "$EMBER" run --kernel "$_elf" --ucall "$@" \
 		</dev/null >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 }
