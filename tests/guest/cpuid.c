@@ -2,10 +2,6 @@
 /* tests/guest/cpuid.c: the CPUID leaves ember promises (hypervisor bit, APIC ID, KVM leaves, TSC/LAPIC kHz). */
 #include "guest.h"
 
-#define LAPIC_LVT_TIMER		0x320
-#define LAPIC_TIMER_INIT	0x380
-#define LAPIC_TIMER_CUR		0x390
-#define LAPIC_TIMER_DIV		0x3e0
 #define LVT_MASKED		(1u << 16)
 
 /*

@@ -296,6 +296,21 @@ t_rtc() {
 	expect_done
 }
 
+irq_run() {
+	vm irq --mem 64 "$@"
+	expect_rc 0
+	expect_done
+	expect_err_line "guest: irq: LAPIC timer interrupt delivered"
+	expect_err_has "guest: irq: COM1 interrupt delivered on IOAPIC pin 4"
+}
+t_irq() {
+	irq_run
+	expect_err_line "guest: irq: PIT interrupts delivered on IOAPIC pin 0"
+}
+t_irq_no_pit() {
+	irq_run --no-pit --cmdline no_pit
+}
+
 t_i8042_reset() {
 	vm i8042_reset --mem 64
 	expect_rc 0
@@ -358,6 +373,8 @@ case_ smp-cpus4			t_smp_4
 case_ smp-linux64-cpus2		t_smp_linux64_2
 case_ serial			t_serial
 case_ rtc			t_rtc
+case_ irq			t_irq
+case_ irq-no-pit		t_irq_no_pit
 case_ i8042_reset		t_i8042_reset
 case_ port_probe		t_port_probe
 case_ assert_fails		t_assert_fails

@@ -85,4 +85,8 @@ bool tsc_expired(u64 deadline);
 void udelay(u64 us);
 void idt_load(void);
 
+/* Vectors 32..IDT_VECTORS-1: each interrupt is counted here, then EOI. */
+#define IDT_VECTORS	64
+extern volatile u32 irq_count[IDT_VECTORS];
+
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* tests/guest/lib/head.S: GDT, identity page tables, 32-to-64-bit switch, AP start-up and exception stubs. */
+/* tests/guest/lib/head.S: GDT, identity page tables, 32-to-64-bit switch, AP start-up, exception and IRQ stubs. */
 #include "boot.h"
 
 #define MSR_EFER	0xc0000080
@@ -189,12 +189,57 @@ exc_common:
 	call exception_handler
 	jmp halt
 
+/* ---- interrupts 32-63: count them, EOI, return ---- */
+
+.macro IRQ_STUB vec
+	.balign 16
+irq_stub_\vec:
+	pushq $\vec
+	jmp irq_common
+.endm
+
+	.irp v, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
+	IRQ_STUB \v
+	.endr
+
+irq_common:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbp
+	movq %rsp, %rbp
+	movq 80(%rsp), %rdi		/* the vector */
+	andq $-16, %rsp
+	call irq_dispatch
+	movq %rbp, %rsp
+	popq %rbp
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	addq $8, %rsp
+	iretq
+
 	.section .rodata
 	.balign 8
 	.globl exception_stubs
 exception_stubs:
 	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad exc_stub_\v
+	.endr
+	.irp v, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
+	.quad irq_stub_\v
 	.endr
 
 	.section .note.GNU-stack, "", @progbits

@@ -26,7 +26,13 @@ typedef int64_t s64;
 #define LAPIC_BASE		0xfee00000ul
 #define LAPIC_ID		0x020
 #define LAPIC_VERSION		0x030
+#define LAPIC_TPR		0x080
+#define LAPIC_EOI		0x0b0
 #define LAPIC_SVR		0x0f0
+#define LAPIC_LVT_TIMER		0x320
+#define LAPIC_TIMER_INIT	0x380
+#define LAPIC_TIMER_CUR		0x390
+#define LAPIC_TIMER_DIV		0x3e0
 #define LAPIC_ICR_LO		0x300
 #define LAPIC_ICR_HI		0x310
 #define IOAPIC_BASE		0xfec00000ul
