@@ -244,6 +244,14 @@ t_boot_linux64_5000()	{ boot boot_linux64 5000; }
 t_boot_linux64_long()	{ boot_long boot_linux64 256; }
 t_boot_linux64_initrd()	{ boot_initrd boot_linux64 128; }
 
+t_boot_mark() {
+	vm boot_mark --mem 64 --boot-time
+	expect_rc 0
+	expect_done
+	grep '/init' "$TMP/err" | grep -q '[0-9]' || fail_because "--boot-time shows no /init time"
+	grep '/init' "$TMP/err" | grep -q 'n/a' && fail_because "--boot-time saw no marker"
+}
+
 cpuid_run() {
 	vm "$1" --cpus "$2" --mem 64 --cmdline "cpus=$2"
 	expect_rc 0
@@ -362,6 +370,7 @@ case_ boot_linux64-mem64	t_boot_linux64_64
 case_ boot_linux64-mem5000	t_boot_linux64_5000
 case_ boot_linux64-long-cmdline	t_boot_linux64_long
 case_ boot_linux64-initrd	t_boot_linux64_initrd
+case_ boot_mark			t_boot_mark
 case_ cpuid-cpus1		t_cpuid_1
 case_ cpuid-cpus2		t_cpuid_2
 case_ cpuid-linux64		t_cpuid_linux64
