@@ -3,7 +3,7 @@
 set -e
 PKGS="build-essential clang libclang-rt-14-dev libseccomp-dev liburing-dev libjansson-dev \
 pkg-config qemu-system-x86 linux-source-6.1 busybox-static cpio bc flex bison libelf-dev \
-libssl-dev xz-utils e2fsprogs curl iproute2 python3 strace"
+libssl-dev xz-utils e2fsprogs curl iproute2 python3 strace acpica-tools"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -92,6 +92,9 @@ int bootparams_write(struct gmem *m, const struct boot_plan *plan,
 		     uint64_t cmdline_gpa, uint32_t cmdline_len,
 		     uint64_t initrd_gpa, uint64_t initrd_size) __must_check;
 
+/* Record the RSDP address in an already written zero page (acpi_rsdp_addr). */
+int bootparams_set_rsdp(struct gmem *m, uint64_t rsdp_gpa) __must_check;
+
 /* Write hvm_start_info + memmap + module list for PVH entry. 0 / -errno. */
 int pvh_write(struct gmem *m, uint64_t cmdline_gpa, uint64_t initrd_gpa,
 	      uint64_t initrd_size, uint64_t rsdp_gpa) __must_check;

@@ -165,6 +165,13 @@ int bootparams_write(struct gmem *m, const struct boot_plan *plan,
 	return 0;
 }
 
+#define BP_ACPI_RSDP_ADDR	0x070
+
+int bootparams_set_rsdp(struct gmem *m, uint64_t rsdp_gpa)
+{
+	return gmem_write(m, LAYOUT_ZERO_PAGE + BP_ACPI_RSDP_ADDR, &rsdp_gpa, 8);
+}
+
 /* Xen public/arch-x86/hvm/start_info.h, version 1. */
 #define HVM_START_MAGIC 0x336ec578u
 

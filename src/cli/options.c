@@ -12,7 +12,8 @@
 enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_CPUS = 'n', OPT_MEM = 'm',
 	OPT_HELP = 'h', OPT_VERSION = 'V',
-	OPT_BOOT_TIME = 256, OPT_UCALL, OPT_NO_PIT, OPT_LOG_LEVEL, OPT_NO_RAW,
+	OPT_BOOT_TIME = 256, OPT_UCALL, OPT_NO_PIT, OPT_LOG_LEVEL, OPT_NO_RAW, OPT_ACPI,
+	OPT_NO_SECCOMP,
 };
 
 static const struct {
@@ -29,10 +30,14 @@ static const struct {
 	{ { "mem", required_argument, NULL, OPT_MEM }, "MiB", "guest memory in MiB (default 128)" },
 	{ { "boot-time", no_argument, NULL, OPT_BOOT_TIME }, NULL,
 	  "print the boot-time breakdown on stderr when the VM ends" },
+	{ { "acpi", required_argument, NULL, OPT_ACPI }, "on|off",
+	  "ACPI tables: CPUs and devices for stock distro kernels (default on)" },
 	{ { "no-pit", no_argument, NULL, OPT_NO_PIT }, NULL,
 	  "no i8254 PIT (guest must not need it to calibrate)" },
 	{ { "no-raw", no_argument, NULL, OPT_NO_RAW }, NULL,
 	  "leave the terminal in cooked mode" },
+	{ { "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP }, NULL,
+	  "no seccomp filters (debugging only; a warning is printed)" },
 	{ { "ucall", no_argument, NULL, OPT_UCALL }, NULL,
 	  "honour the test-guest ucall port 0x444 (for test guests)" },
 	{ { "log-level", required_argument, NULL, OPT_LOG_LEVEL }, "LEVEL",
@@ -127,7 +132,15 @@ enum options_result options_parse_run(int argc, char **argv, struct vm_config *c
 		case OPT_BOOT_TIME: cfg->boot_time = true; break;
 		case OPT_UCALL: cfg->ucall = true; break;
 		case OPT_NO_PIT: cfg->pit = false; break;
+		case OPT_ACPI:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				snprintf(why, why_len, "--acpi '%s': expected on or off", optarg);
+				return OPTIONS_BAD;
+			}
+			cfg->acpi = !strcmp(optarg, "on");
+			break;
 		case OPT_NO_RAW: cfg->serial_raw = false; break;
+		case OPT_NO_SECCOMP: cfg->no_seccomp = true; break;
 		case OPT_LOG_LEVEL: {
 			enum log_level l;
 

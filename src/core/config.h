@@ -68,6 +68,57 @@ struct balloon_cfg {
 	uint32_t amount_mib;
 	bool deflate_on_oom;
 	uint32_t stats_polling_interval_s;
+	bool free_page_hinting;
+	bool free_page_reporting;
+};
+
+/* Firecracker's LoggerConfig (PUT /logger, --log-path/--level/...). */
+struct logger_cfg {
+	bool set;		/* configured by the API, the config file or flags */
+	char *log_path;		/* file or FIFO; NULL: stderr */
+	int level;		/* enum log_level (util/log.h) */
+	bool show_level;
+	bool show_log_origin;
+	char *module;		/* accepted and reported; filtering is by level only */
+};
+
+/* Firecracker's MetricsConfig (PUT /metrics, --metrics-path). */
+struct metrics_cfg {
+	char *metrics_path;	/* NULL: no metrics */
+};
+
+/* One CPUID register modifier of a custom CPU template: bits set in `filter`
+ * are replaced by the same bits of `value` (Firecracker's "0bxx01" bitmaps). */
+enum cpuid_reg { CPUID_EAX = 0, CPUID_EBX, CPUID_ECX, CPUID_EDX };
+
+struct cpuid_modifier_cfg {
+	uint32_t leaf, subleaf;
+	uint32_t flags;		/* KVM_CPUID_FLAG_SIGNIFCANT_INDEX etc. */
+	unsigned int n_regs;
+	struct {
+		enum cpuid_reg reg;
+		uint32_t filter, value;
+	} regs[4];
+};
+
+struct msr_modifier_cfg {
+	uint32_t addr;
+	uint64_t filter, value;
+};
+
+#define CONFIG_MAX_CPUID_MODS	64
+#define CONFIG_MAX_MSR_MODS	64
+#define CONFIG_MAX_KVM_CAPS	16
+
+/* Firecracker's custom CPU template (PUT /cpu-config, "cpu-config"). */
+struct cpu_config_cfg {
+	bool set;
+	unsigned int n_cpuid;
+	struct cpuid_modifier_cfg cpuid[CONFIG_MAX_CPUID_MODS];
+	unsigned int n_msr;
+	struct msr_modifier_cfg msr[CONFIG_MAX_MSR_MODS];
+	unsigned int n_kvm_caps;
+	int32_t kvm_caps[CONFIG_MAX_KVM_CAPS];	/* > 0: require, < 0: must be absent */
 };
 
 struct vm_config {
@@ -80,6 +131,8 @@ struct vm_config {
 	bool boot_time;		/* print the boot-time breakdown on exit */
 	bool pit;		/* in-kernel PIT (default on) */
 	bool serial_raw;	/* put a tty stdin into raw mode (default on) */
+	bool no_seccomp;	/* --no-seccomp: no per-thread seccomp filters */
+	bool acpi;		/* ACPI tables (default on; ignored by kernels without ACPI) */
 
 	unsigned int n_drives;
 	struct drive_cfg drives[CONFIG_MAX_DRIVES];
@@ -88,6 +141,14 @@ struct vm_config {
 	struct vsock_cfg vsock;
 	struct entropy_cfg entropy;
 	struct balloon_cfg balloon;
+
+	/* Set through the API, the config file or the top-level flags. */
+	bool boot_source_set;	/* a kernel was configured (InstanceStart needs it) */
+	bool track_dirty_pages;	/* accepted; dirty logging is not wired yet */
+	char *serial_out_path;	/* NULL: stdout */
+	struct logger_cfg logger;
+	struct metrics_cfg metrics;
+	struct cpu_config_cfg cpu_config;
 };
 
 /* Defaults: 1 vCPU, 128 MiB, PIT on, no kernel. */
@@ -95,5 +156,19 @@ void config_init(struct vm_config *c);
 void config_free(struct vm_config *c);
 /* Check ranges and required fields; on error writes a one-line reason. 0 / -EINVAL. */
 int config_validate(const struct vm_config *c, char *why, size_t why_len) __must_check;
+
+/* Deep copy (strings duplicated); dst is overwritten. 0 / -ENOMEM (dst then freed). */
+int config_copy(struct vm_config *dst, const struct vm_config *src) __must_check;
+
+/*
+ * Field checks shared by `ember run`'s flags, the config file and the API, so
+ * every path refuses the same values with the same words.  0 / -EINVAL.
+ */
+/* vCPU count and memory size only (no kernel needed). */
+int config_check_machine(const struct vm_config *c, char *why, size_t why_len) __must_check;
+/* A device id: 1..CONFIG_ID_MAX of [A-Za-z0-9_]. `what` names it in the message. */
+int config_check_id(const char *id, const char *what, char *why, size_t why_len) __must_check;
+/* Devices: unique ids, at most one root drive, vsock CID >= 3, balloon below memory. */
+int config_check_devices(const struct vm_config *c, char *why, size_t why_len) __must_check;
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch/x86/acpi/acpi.h"
 #include "arch/x86/cpuid.h"
 #include "arch/x86/mptable.h"
 #include "arch/x86/regs.h"
@@ -23,6 +24,7 @@
 #include "ember/guest_abi.h"
 #include "kvm/vcpu.h"
 #include "mem/layout.h"
+#include "sandbox/sandbox.h"
 
 #define KVM_TSS_ADDR		0xfffbd000ull	/* 3 pages just below the BIOS area */
 #define KVM_IDENTITY_MAP_ADDR	0xfffbc000ull
@@ -179,6 +181,41 @@ static int write_cmdline(struct vm *vm, const struct cmdline *c, uint32_t max)
 	return (int)c->len;
 }
 
+/*
+ * ACPI tables at 0xE0000.  The virtio-mmio devices are read back from the
+ * MMIO bus: every range in the virtio window is a slot, and slot i raises
+ * GSI 5 + i (docs/memory-map.md), so the tables cannot disagree with what
+ * devices_attach registered.
+ */
+static int write_acpi(struct vm *vm)
+{
+	struct acpi_config *ac = calloc(1, sizeof(*ac));
+	uint64_t win_end = LAYOUT_VIRTIO_MMIO_BASE +
+			   LAYOUT_VIRTIO_MMIO_SLOTS * LAYOUT_VIRTIO_MMIO_SLOT;
+	long n;
+
+	if (!ac)
+		return -ENOMEM;
+	ac->ncpus = vm->cfg->vcpus;
+	ac->ioapic_id = vm->cfg->vcpus;	/* as in the MP table */
+	ac->sleep_port = LAYOUT_ACPI_SLEEP_PORT;
+	for (unsigned int i = 0; i < vm->mmio.n && ac->n_virtio < ACPI_MAX_VIRTIO; i++) {
+		const struct bus_range *r = &vm->mmio.ranges[i];
+		uint64_t slot;
+
+		if (r->base < LAYOUT_VIRTIO_MMIO_BASE || r->base >= win_end)
+			continue;
+		slot = (r->base - LAYOUT_VIRTIO_MMIO_BASE) / LAYOUT_VIRTIO_MMIO_SLOT;
+		ac->virtio[ac->n_virtio].mmio_base = r->base;
+		ac->virtio[ac->n_virtio].gsi = LAYOUT_VIRTIO_GSI_BASE + (uint32_t)slot;
+		ac->n_virtio++;
+	}
+	n = acpi_build(gmem_ptr(&vm->mem, LAYOUT_ACPI_START, LAYOUT_ACPI_END - LAYOUT_ACPI_START),
+		       LAYOUT_ACPI_END - LAYOUT_ACPI_START, LAYOUT_ACPI_START, ac);
+	free(ac);
+	return n < 0 ? (int)n : 0;
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_len)
 {
 	struct cpuid_table *supported = NULL;
@@ -322,10 +359,16 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 	err = x86_write_boot_tables(&vm->mem, vm->plan.proto);
 	if (!err) {
 		if (vm->plan.proto == BOOT_PVH)
-			err = pvh_write(&vm->mem, LAYOUT_CMDLINE, initrd_gpa, initrd_len, 0);
+			err = pvh_write(&vm->mem, LAYOUT_CMDLINE, initrd_gpa, initrd_len,
+					cfg->acpi ? LAYOUT_ACPI_START : 0);
 		else
 			err = bootparams_write(&vm->mem, &vm->plan, LAYOUT_CMDLINE,
 					       (uint32_t)cmdline_len, initrd_gpa, initrd_len);
+	}
+	if (!err && cfg->acpi) {
+		err = write_acpi(vm);
+		if (!err && vm->plan.proto == BOOT_LINUX64)
+			err = bootparams_set_rsdp(&vm->mem, LAYOUT_ACPI_START);
 	}
 	if (err)
 		FAIL("cannot write boot structures: %s", strerror(-err));
@@ -476,6 +519,8 @@ enum vm_stop_reason vm_run(struct vm *vm)
 	unsigned int started = 0;
 	int err;
 
+	if (vm->cfg->no_seccomp)
+		sandbox_disable();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = kick_handler;
 	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
@@ -498,6 +543,12 @@ enum vm_stop_reason vm_run(struct vm *vm)
 		}
 		vm->vcpus[i].thread_started = true;
 		started++;
+	}
+	/* Every thread exists and every fd is open: the VMM allow-list goes on
+	 * before the loop handles anything the guest drives (docs/seccomp.md). */
+	if (sandbox_apply(SANDBOX_VMM)) {
+		log_error("cannot install the VMM seccomp filter; stopping");
+		vm_request_stop(vm, VM_STOP_ERROR);
 	}
 	err = loop_run(&vm->loop);
 	if (err) {

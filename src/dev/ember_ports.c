@@ -9,6 +9,7 @@
 #include "core/vm.h"
 #include "dev/legacy.h"
 #include "ember/guest_abi.h"
+#include "mem/layout.h"
 
 struct ember_ports {
 	struct vm *vm;
@@ -34,6 +35,23 @@ static void bootmark_access(void *opaque, uint64_t off, uint8_t *data, uint32_t 
 		return;
 	/* Only the first marker counts. */
 	atomic_compare_exchange_strong(&p->vm->times.init_marker, &zero, now_ns());
+}
+
+/* ACPI hardware-reduced sleep control: SLP_EN with SLP_TYP 5 (\_S5) powers off. */
+static void sleep_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
+			 bool is_write)
+{
+	struct ember_ports *p = opaque;
+
+	(void)off;
+	if (len != 1)
+		return;
+	if (!is_write) {
+		data[0] = 0;	/* status: not waking */
+		return;
+	}
+	if ((data[0] & 0x20) && ((data[0] >> 2) & 7) == 5)
+		vm_request_stop(p->vm, VM_STOP_POWEROFF);
 }
 
 /* Copy a guest string field, stopping at NUL or the end, making it printable. */
@@ -114,6 +132,9 @@ int ember_ports_create(struct vm *vm, struct ember_ports **out)
 				   "boot-marker");
 	if (!err)
 		err = bus_register(&vm->pio, EMBER_PORT_UCALL, 4, ucall_access, p, "ucall");
+	if (!err && vm->cfg->acpi)
+		err = bus_register(&vm->pio, LAYOUT_ACPI_SLEEP_PORT, 1, sleep_access, p,
+				   "acpi-sleep");
 	if (err) {
 		ember_ports_destroy(p);
 		return err;

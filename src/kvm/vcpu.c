@@ -10,6 +10,7 @@
 
 #include "arch/x86/regs.h"
 #include "kvm/vcpu.h"
+#include "sandbox/sandbox.h"
 
 #define MSR_IA32_TSC			0x10
 #define MSR_IA32_SYSENTER_CS		0x174
@@ -231,6 +232,12 @@ void *vcpu_thread(void *arg)
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
+	/* Last step before guest code runs: the vCPU allow-list (docs/seccomp.md). */
+	if (sandbox_apply(SANDBOX_VCPU)) {
+		log_error("vcpu%u: cannot install the seccomp filter; not running", v->index);
+		vm_request_stop(vm, VM_STOP_ERROR);
+		return NULL;
+	}
 	while (atomic_load(&vm->stop_reason) == VM_RUNNING) {
 		int r = ioctl(v->fd, KVM_RUN, 0);
 

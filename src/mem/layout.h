@@ -20,6 +20,8 @@
 #define LAYOUT_EBDA_START	0x9fc00ull	/* MP table lives here (where Linux/NetBSD search) */
 #define LAYOUT_EBDA_END		0xa0000ull
 #define LAYOUT_BIOS_START	0xa0000ull	/* 640 KiB - 1 MiB: legacy, reserved in e820 */
+#define LAYOUT_ACPI_START	0xe0000ull	/* RSDP (where guests scan for it) and tables */
+#define LAYOUT_ACPI_END		0x100000ull
 #define LAYOUT_HIGH_RAM		0x100000ull	/* 1 MiB: kernels load at or above this */
 
 /* The 32-bit MMIO gap: RAM stops at 3 GiB and resumes at 4 GiB. */
@@ -28,9 +30,14 @@
 #define LAYOUT_VIRTIO_MMIO_BASE	0xd0000000ull	/* virtio-mmio slots, one 4 KiB page each */
 #define LAYOUT_VIRTIO_MMIO_SLOT	0x1000ull
 #define LAYOUT_VIRTIO_MMIO_SLOTS 32u
+#define LAYOUT_VIRTIO_GSI_BASE	5u		/* slot i raises GSI 5 + i (5..23) */
+#define LAYOUT_VIRTIO_MAX_DEVS	19u
 #define LAYOUT_IOAPIC		0xfec00000ull
 #define LAYOUT_LAPIC		0xfee00000ull
 #define LAYOUT_HIGH_START	0x100000000ull	/* RAM above the gap */
+
+/* ACPI hardware-reduced sleep control/status register (poweroff). */
+#define LAYOUT_ACPI_SLEEP_PORT	0x600u
 
 /* Guest RAM bounds accepted by ember (MiB). */
 #define LAYOUT_MIN_MEM_MIB	8ull

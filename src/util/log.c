@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* util/log.c: leveled logging and the log rate limiter. */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,19 +13,77 @@
 #include "util/log.h"
 
 /*
- * Logger settings are process-wide by nature (one stderr); they are written
- * once by main() before any thread exists and read-only afterwards.
+ * Logger settings are process-wide by nature (one stderr).  The API can
+ * change them while other threads log, so the scalars are atomics and the
+ * output fd and instance id are swapped under `lock`.
  */
 static struct {
-	enum log_level level;
+	_Atomic int level;
+	_Atomic bool show_origin;
+	_Atomic bool show_level;
+	_Atomic bool file_format;	/* Firecracker-style lines (log_open_path) */
+	_Atomic uint64_t missed;
+	pthread_mutex_t lock;
 	int fd;
-	bool show_origin;
-} logger = { LOG_WARN, STDERR_FILENO, false };
+	int owned_fd;			/* opened by log_open_path, closed on swap */
+	char id[65];
+} logger = {
+	.level = LOG_WARN, .lock = PTHREAD_MUTEX_INITIALIZER, .fd = STDERR_FILENO,
+	.owned_fd = -1, .id = "anonymous-instance",
+};
 
-void log_set_level(enum log_level level) { logger.level = level; }
-enum log_level log_get_level(void) { return logger.level; }
-void log_set_fd(int fd) { logger.fd = fd; }
+void log_set_level(enum log_level level) { logger.level = (int)level; }
+enum log_level log_get_level(void) { return (enum log_level)logger.level; }
 void log_set_show_origin(bool show) { logger.show_origin = show; }
+void log_set_show_level(bool show) { logger.show_level = show; }
+uint64_t log_missed_count(void) { return logger.missed; }
+
+static void swap_fd(int fd, int owned, bool file_format)
+{
+	int old;
+
+	pthread_mutex_lock(&logger.lock);
+	old = logger.owned_fd;
+	logger.fd = fd;
+	logger.owned_fd = owned;
+	logger.file_format = file_format;
+	pthread_mutex_unlock(&logger.lock);
+	if (old >= 0 && old != fd)
+		close(old);
+}
+
+void log_set_fd(int fd) { swap_fd(fd, -1, false); }
+
+int log_open_path(const char *path)
+{
+	/* O_RDWR: a FIFO opens without a reader and never blocks the opener. */
+	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	swap_fd(fd, fd, true);
+	return 0;
+}
+
+void log_set_instance_id(const char *id)
+{
+	pthread_mutex_lock(&logger.lock);
+	snprintf(logger.id, sizeof(logger.id), "%s", id);
+	pthread_mutex_unlock(&logger.lock);
+}
+
+/* "2026-01-02T03:04:05.123456789" (UTC) into buf; returns its length. */
+static int format_time(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	return (int)n + snprintf(buf + n, len - n, ".%09ld", ts.tv_nsec);
+}
 
 int log_level_parse(const char *s, enum log_level *out)
 {
@@ -52,16 +112,25 @@ uint64_t now_ns(void)
 void log_msg(enum log_level level, const char *func, const char *fmt, ...)
 {
 	static const char *const tags[] = { "", "error", "warn", "info", "debug", "trace" };
-	char line[1024];
+	static const char *const names[] = { "", "ERROR", "WARN", "INFO", "DEBUG", "TRACE" };
+	char line[1024], ts[48];
 	va_list ap;
 	int n, m;
 
-	if (level > logger.level || level == LOG_OFF)
+	if ((int)level > logger.level || level == LOG_OFF)
 		return;
-	if (logger.show_origin)
+	pthread_mutex_lock(&logger.lock);
+	if (logger.file_format) {
+		format_time(ts, sizeof(ts));
+		n = snprintf(line, sizeof(line), "%s [%s%s%s%s%s] ", ts, logger.id,
+			     logger.show_level ? ":" : "", logger.show_level ? names[level] : "",
+			     logger.show_origin ? ":" : "", logger.show_origin ? func : "");
+	} else if (logger.show_origin) {
 		n = snprintf(line, sizeof(line), "ember: %s: %s: ", tags[level], func);
-	else
+	} else {
 		n = snprintf(line, sizeof(line), "ember: %s: ", tags[level]);
+	}
+	pthread_mutex_unlock(&logger.lock);
 	if (n < 0)
 		return;
 	va_start(ap, fmt);
@@ -73,9 +142,12 @@ void log_msg(enum log_level level, const char *func, const char *fmt, ...)
 	if ((size_t)n >= sizeof(line) - 1)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	/* One write per line so lines from different threads do not interleave. */
-	if (write(logger.fd, line, (size_t)n) < 0)
-		return;
+	/* One write per line so lines from different threads do not interleave;
+	 * the lock keeps the fd from being closed under the write. */
+	pthread_mutex_lock(&logger.lock);
+	if (write(logger.fd, line, (size_t)n) != n)
+		logger.missed++;
+	pthread_mutex_unlock(&logger.lock);
 }
 
 bool ratelimit_allow(struct ratelimit *rl, uint32_t *suppressed)

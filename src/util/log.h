@@ -8,12 +8,26 @@
 
 enum log_level { LOG_OFF = 0, LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 
-/* Process-wide logger settings; set once in main before threads start. */
+/* Process-wide logger settings; safe to change from any thread. */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Redirect log lines to fd (not closed by the logger).  Default is stderr. */
 void log_set_fd(int fd);
 void log_set_show_origin(bool show);
+
+/*
+ * Firecracker-style output (--log-path, PUT /logger): open `path` (a file,
+ * created 0600 if missing, or a FIFO; never blocks) and write there as
+ *   <UTC time> [<instance id>(:<LEVEL>)(:<function>)] <message>
+ * one line per write, flushed as written.  A line that cannot be written
+ * (full FIFO) is dropped and counted.  0 / -errno.
+ */
+int log_open_path(const char *path) __must_check;
+void log_set_show_level(bool show);
+/* Instance id shown in file output (copied; at most 64 characters). */
+void log_set_instance_id(const char *id);
+/* Lines dropped because the log fd could not take them. */
+uint64_t log_missed_count(void);
 /* Parse "error|warn|warning|info|debug|trace|off" (case-insensitive). 0 / -EINVAL. */
 int log_level_parse(const char *s, enum log_level *out) __must_check;
 

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* sandbox/filters.c: the seccomp allow-lists, one per thread class, each entry naming its caller. */
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/futex.h>
+#include <linux/kvm.h>
+#include <seccomp.h>
+
+#include "sandbox/sandbox.h"
+#include "sandbox/rules.h"
+
+/*
+ * How to read an entry: ALLOW(name) allows the syscall with any arguments;
+ * the other macros add argument checks (rules.h).  Each entry's comment
+ * names the code that makes the call.  Adding one: docs/seccomp.md.
+ */
+
+/* Every thread: glibc, pthreads and logging. */
+#define COMMON_RULES \
+	/* log_msg() (util/log.c), serial output, eventfd signalling */		\
+	ALLOW(write),								\
+	/* pthread mutexes, condition variables, pthread_join(), stdio locks */	\
+	FUTEX(FUTEX_WAIT), FUTEX(FUTEX_WAKE),					\
+	FUTEX(FUTEX_WAIT_BITSET), FUTEX(FUTEX_WAKE_BITSET),			\
+	/* malloc/free: arenas and large blocks; never executable memory */	\
+	NO_EXEC(mmap, 2), NO_EXEC(mprotect, 2), ALLOW(munmap), ALLOW(brk),	\
+	/* free() trimming an arena, glibc freeing a finished thread's stack */	\
+	ARG_EQ(madvise, 2, MADV_DONTNEED),					\
+	/* pthread_sigmask() in vm_run(); glibc blocks signals in pthread_kill */ \
+	ALLOW(rt_sigprocmask),							\
+	/* return from the vCPU kick handler (core/vm.c kick_handler) */	\
+	ALLOW(rt_sigreturn),							\
+	/* kernel restarting a syscall interrupted by the kick signal */	\
+	ALLOW(restart_syscall),							\
+	/* pthread_kill() in vcpu_kick(): glibc calls getpid/gettid, then tgkill; \
+	 * abort() sends SIGABRT the same way */				\
+	ALLOW(getpid), ALLOW(gettid),						\
+	ARG_EQ(tgkill, 2, SANDBOX_KICK_SIGNAL), ARG_EQ(tgkill, 2, SIGABRT),	\
+	/* now_ns() (util/log.c) and the RTC (dev/rtc.c) when the vDSO falls back */ \
+	ALLOW(clock_gettime),							\
+	/* a thread returning (vCPU, API) and the process exiting */		\
+	ALLOW(exit), ALLOW(exit_group)
+
+/* VMM thread: the event loop (event/loop.c) and teardown after it. */
+static const struct sandbox_rule vmm_rules[] = {
+	COMMON_RULES,
+	/* loop_run() */
+	ALLOW(epoll_wait),
+	/* loop_add_fd()/loop_del_fd(): console stdin at EOF, devices activated by the guest */
+	ALLOW(epoll_ctl),
+	/* on_stop() stop eventfd, console on_input() stdin, on_signal() signalfd */
+	ALLOW(read),
+	/* vm_destroy(), console_detach(): closing fds at the end */
+	ALLOW(close),
+	/* vm_irq_line() from serial_input() (console to COM1) */
+	IOCTL(KVM_IRQ_LINE),
+	/* console_detach(): tcsetattr() restores the terminal */
+	IOCTL(TCGETS), IOCTL(TCSETS), IOCTL(TCSETSW), IOCTL(TCSETSF),
+};
+
+/* API thread: the HTTP server on the Unix socket (src/api/). */
+static const struct sandbox_rule api_rules[] = {
+	COMMON_RULES,
+	/* server loop: new connections on the listening socket */
+	ALLOW(accept4),
+	/* server loop: requests and responses on a connection */
+	ALLOW(read), ALLOW(recvfrom), ALLOW(sendto),
+	/* server loop: waiting on the listening socket and its connections */
+	ALLOW(epoll_wait), ALLOW(epoll_ctl),
+	/* server loop: closing a finished connection */
+	ALLOW(close),
+};
+
+/* vCPU threads: KVM_RUN and synchronous PIO/MMIO exit handling (kvm/vcpu.c). */
+static const struct sandbox_rule vcpu_rules[] = {
+	COMMON_RULES,
+	/* vcpu_thread(): run the guest */
+	IOCTL(KVM_RUN),
+	/* report_error_exit(): rip for the error message */
+	IOCTL(KVM_GET_REGS),
+	/* vm_irq_line() from device register writes (serial, RTC) */
+	IOCTL(KVM_IRQ_LINE),
+};
+
+const struct sandbox_rule *sandbox_rules(enum sandbox_class cls, size_t *n)
+{
+	switch (cls) {
+	case SANDBOX_VMM:
+		*n = ARRAY_SIZE(vmm_rules);
+		return vmm_rules;
+	case SANDBOX_API:
+		*n = ARRAY_SIZE(api_rules);
+		return api_rules;
+	case SANDBOX_VCPU:
+		*n = ARRAY_SIZE(vcpu_rules);
+		return vcpu_rules;
+	default:
+		*n = 0;
+		return NULL;
+	}
+}
