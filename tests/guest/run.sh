@@ -237,10 +237,14 @@ boot_initrd() {
 
 t_boot_pvh_64()		{ boot boot_pvh 64; }
 t_boot_pvh_5000()	{ boot boot_pvh 5000; }
+t_boot_pvh_8()		{ boot boot_pvh 8; }
+t_boot_pvh_3072()	{ boot boot_pvh 3072; }
+t_boot_pvh_3073()	{ boot boot_pvh 3073; }
 t_boot_pvh_long()	{ boot_long boot_pvh 256; }
 t_boot_pvh_initrd()	{ boot_initrd boot_pvh 128; }
 t_boot_linux64_64()	{ boot boot_linux64 64; }
 t_boot_linux64_5000()	{ boot boot_linux64 5000; }
+t_boot_linux64_3073()	{ boot boot_linux64 3073; }
 t_boot_linux64_long()	{ boot_long boot_linux64 256; }
 t_boot_linux64_initrd()	{ boot_initrd boot_linux64 128; }
 
@@ -269,6 +273,7 @@ mptable_run() {
 }
 t_mptable_1()		{ mptable_run 1; }
 t_mptable_4()		{ mptable_run 4; }
+t_mptable_32()		{ mptable_run 32; }
 
 smp_run() {
 	vm "$1" --cpus "$2" --mem 64 --cmdline "cpus=$2"
@@ -279,6 +284,7 @@ smp_run() {
 t_smp_1()		{ smp_run smp 1; }
 t_smp_2()		{ smp_run smp 2; }
 t_smp_4()		{ smp_run smp 4; }
+t_smp_32()		{ smp_run smp 32; }
 t_smp_linux64_2()	{ smp_run smp_linux64 2; }
 
 t_serial() {
@@ -349,6 +355,16 @@ t_assert_fails() {
 	fi
 }
 
+t_ucall_abuse() {
+	vm ucall_abuse --mem 64 --cmdline mem=64
+	expect_rc 0
+	expect_done
+	expect_err_has "guest: ucall_abuse: unterminated?[2J???? xxxxxxxx"
+	grep -q "$(printf '\033')" "$TMP/err" && fail_because "a raw ESC from the guest reached stderr"
+	_lines=$(wc -l <"$TMP/err" | tr -d ' ')
+	[ "$_lines" -lt 120 ] || fail_because "stderr has $_lines lines (a log flood)"
+}
+
 triple_fault_run() {
 	vm triple_fault --mem 64 --cmdline "op=$1"
 	expect_rc 0
@@ -364,10 +380,14 @@ t_triple_fault_int3() {
 
 case_ boot_pvh-mem64		t_boot_pvh_64
 case_ boot_pvh-mem5000		t_boot_pvh_5000
+case_ boot_pvh-mem8		t_boot_pvh_8
+case_ boot_pvh-mem3072		t_boot_pvh_3072
+case_ boot_pvh-mem3073		t_boot_pvh_3073
 case_ boot_pvh-long-cmdline	t_boot_pvh_long
 case_ boot_pvh-initrd		t_boot_pvh_initrd
 case_ boot_linux64-mem64	t_boot_linux64_64
 case_ boot_linux64-mem5000	t_boot_linux64_5000
+case_ boot_linux64-mem3073	t_boot_linux64_3073
 case_ boot_linux64-long-cmdline	t_boot_linux64_long
 case_ boot_linux64-initrd	t_boot_linux64_initrd
 case_ boot_mark			t_boot_mark
@@ -376,9 +396,11 @@ case_ cpuid-cpus2		t_cpuid_2
 case_ cpuid-linux64		t_cpuid_linux64
 case_ mptable-cpus1		t_mptable_1
 case_ mptable-cpus4		t_mptable_4
+case_ mptable-cpus32		t_mptable_32
 case_ smp-cpus1			t_smp_1
 case_ smp-cpus2			t_smp_2
 case_ smp-cpus4			t_smp_4
+case_ smp-cpus32		t_smp_32
 case_ smp-linux64-cpus2		t_smp_linux64_2
 case_ serial			t_serial
 case_ rtc			t_rtc
@@ -387,6 +409,7 @@ case_ irq-no-pit		t_irq_no_pit
 case_ i8042_reset		t_i8042_reset
 case_ port_probe		t_port_probe
 case_ assert_fails		t_assert_fails
+case_ ucall_abuse		t_ucall_abuse
 case_ triple_fault-ud2		t_triple_fault_ud2
 case_ triple_fault-int3		t_triple_fault_int3
 
