@@ -74,7 +74,7 @@ vm() {
 	shift
 	if [ ! -f "$_elf" ]; then
 		rc=
-		why="$_elf is missing (make -C tests/guest)"
+		missing="$_elf is missing (make -C tests/guest)"
 		: >"$TMP/out"
 		: >"$TMP/err"
 		return
@@ -96,7 +96,6 @@ fail_because() {
 
 # expect_rc N
 expect_rc() {
-	[ -n "$why" ] && [ -z "$rc" ] && return
 	case $rc in
 	124|137|143)
 		fail_because "timed out after ${LIMIT}s (status $rc)"
@@ -153,14 +152,19 @@ case_() {
 	why=
 	skip=
 	rc=
+	missing=
 	if [ -n "$NOKVM" ]; then
 		skip="no /dev/kvm"
 	else
 		"$2"
 	fi
+	[ -n "$missing" ] && why=$missing
 	if [ -n "$skip" ]; then
 		echo "SKIP: $name: $skip"
 		skipped=$((skipped + 1))
+	elif [ -n "$missing" ]; then
+		echo "FAIL: $name: $why"
+		failed=$((failed + 1))
 	elif [ -n "$why" ]; then
 		echo "FAIL: $name: $why"
 		show "$name" "exit status $rc"
