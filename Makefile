@@ -9,19 +9,26 @@ HARDEN     := -fstack-protector-strong -D_FORTIFY_SOURCE=3 -fPIE
 CPPFLAGS   := -Isrc -Iinclude -D_GNU_SOURCE -DEMBER_VERSION=\"$(VERSION)\"
 CFLAGS     := -std=gnu11 $(CFLAGS_OPT) $(WARN) $(HARDEN) $(EXTRA_CFLAGS)
 LDFLAGS    := -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
-LDLIBS     := -lpthread -lseccomp
+LDLIBS     := -lpthread -lseccomp -luring
 
 BUILD      := build
+
+# virtio: pure parsers (queue, requests, packets, token buckets), then the
+# transport and devices, which use fds and locks (mk/virtio.mk links them
+# into the device tests).
+VIRTIO_PURE_SRCS := src/virtio/queue.c
+VIRTIO_SRCS := src/virtio/mmio.c
 
 # Pure logic: no KVM, no threads; linked into ember, the unit tests and the fuzzers.
 PURE_SRCS  := src/util/log.c src/mem/gmem.c src/bus/bus.c src/arch/x86/e820.c \
               src/arch/x86/mptable.c src/arch/x86/cpuid.c src/arch/x86/regs.c \
               src/arch/x86/acpi/aml.c src/arch/x86/acpi/acpi.c \
               src/boot/elf.c src/boot/bzimage.c src/boot/loader.c src/core/config.c \
-              src/cli/options.c src/boot/cmdline.c
+              src/cli/options.c src/boot/cmdline.c \
+              $(VIRTIO_PURE_SRCS)
 VMM_SRCS   := src/event/loop.c src/kvm/vcpu.c src/core/vm.c src/dev/serial.c \
               src/dev/i8042.c src/dev/rtc.c src/dev/ember_ports.c src/cli/console.c src/core/devices.c \
-              src/sandbox/seccomp.c src/sandbox/filters.c src/main.c
+              src/sandbox/seccomp.c src/sandbox/filters.c src/main.c $(VIRTIO_SRCS)
 
 PURE_OBJS  := $(PURE_SRCS:%.c=$(BUILD)/%.o)
 VMM_OBJS   := $(VMM_SRCS:%.c=$(BUILD)/%.o)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* virtio/mmio.c: the virtio-mmio v2 transport: register file, status machine, kicks and interrupts. */
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
