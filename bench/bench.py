@@ -1,0 +1,296 @@
+#!/usr/bin/python3
+# bench/bench.py: side-by-side start-up benchmark of ember and QEMU microvm (medians, ratios, raw runs, plot).
+"""Runs each VMM on the same guest, interleaved A B A B, and reports medians.
+
+Host figures (this machine's /dev/kvm, whatever it is):
+  first_ms   exec -> first byte the guest writes to COM1 (its first instruction)
+  exit_ms    exec -> VMM process exit (guest resets right after)
+  cpu_ms     user + system CPU time of the VMM process
+  rss_kib    peak RSS of the VMM process (guest memory is lazily mapped, so
+             this is the VMM plus the few guest pages the guest touches)
+Density: how many idle microVMs ember starts per second, and the per-VM
+cost (RSS, threads, fds) with 1, 10, 100, 1000 VMs alive.
+Lab figures (bench/lab-bench.sh inside the nested-KVM lab) are merged in
+when their JSON is given with --lab.
+"""
+import argparse
+import json
+import os
+import platform
+import select
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def build_guest(out_dir):
+    src = os.path.join(HERE, "guests", "first.S")
+    obj = os.path.join(out_dir, "first.o")
+    elf = os.path.join(out_dir, "first.elf")
+    subprocess.run(["gcc", "-c", src, "-o", obj], check=True)
+    subprocess.run(["ld", "-T", os.path.join(HERE, "guests", "guest.ld"), obj, "-o", elf],
+                   check=True)
+    return elf
+
+
+def vmm_commands(ember, qemu, kernel, mem):
+    return {
+        "ember": [ember, "run", "--kernel", kernel, "--mem", str(mem), "--cmdline", "x",
+                  "--no-raw", "--log-level", "error"],
+        "qemu": [qemu, "-M", "microvm,x-option-roms=off,rtc=off,isa-serial=on",
+                 "-enable-kvm", "-cpu", "host", "-m", str(mem), "-nodefaults",
+                 "-no-user-config", "-nographic", "-no-reboot", "-serial", "stdio",
+                 "-kernel", kernel, "-append", "x"],
+    }
+
+
+def one_run(cmd, timeout=20.0):
+    """Spawn cmd, time the first stdout byte and the exit; return a dict."""
+    r, w = os.pipe()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    t0 = time.monotonic_ns()
+    pid = os.posix_spawn(cmd[0], cmd, os.environ,
+                         file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 0),
+                                       (os.POSIX_SPAWN_DUP2, w, 1),
+                                       (os.POSIX_SPAWN_DUP2, devnull, 2)])
+    os.close(w)
+    os.close(devnull)
+    first = None
+    out = b""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            os.kill(pid, 9)
+            break
+        ready, _, _ = select.select([r], [], [], left)
+        if not ready:
+            continue
+        chunk = os.read(r, 4096)
+        if not chunk:
+            break
+        if first is None:
+            first = time.monotonic_ns()
+        out += chunk
+    os.close(r)
+    _, status, ru = os.wait4(pid, 0)
+    t_exit = time.monotonic_ns()
+    ok = first is not None and os.waitstatus_to_exitcode(status) == 0 and b"!" in out
+    return {
+        "ok": ok,
+        "first_ms": (first - t0) / 1e6 if first else None,
+        "exit_ms": (t_exit - t0) / 1e6,
+        "cpu_ms": (ru.ru_utime + ru.ru_stime) * 1e3,
+        "rss_kib": ru.ru_maxrss,
+    }
+
+
+def summarize(runs, key):
+    vals = [x[key] for x in runs if x["ok"] and x[key] is not None]
+    if not vals:
+        return None
+    return {"median": statistics.median(vals), "min": min(vals), "max": max(vals),
+            "n": len(vals)}
+
+
+def host_startup(cmds, runs):
+    raw = {name: [] for name in cmds}
+    for _ in range(2):		# warm the page cache and KVM module paths
+        for cmd in cmds.values():
+            one_run(cmd)
+    for i in range(runs):
+        for name, cmd in cmds.items():		# interleaved: A B A B ...
+            res = one_run(cmd)
+            res["i"] = i
+            raw[name].append(res)
+    return raw
+
+
+def proc_status(pid, field):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def density(ember, kernel, counts, mem):
+    """Start idle VMs in batches; report start rate and per-VM cost."""
+    cmd = [ember, "run", "--kernel", kernel, "--mem", str(mem), "--cmdline", "h",
+           "--no-raw", "--log-level", "error"]
+    procs = []
+    results = []
+    try:
+        for target in counts:
+            batch = target - len(procs)
+            t0 = time.monotonic_ns()
+            started = []
+            for _ in range(batch):
+                p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL)
+                started.append(p)
+            # A VM counts as started when its guest has printed its first line.
+            failed = 0
+            for p in started:
+                line = p.stdout.readline()
+                if b"!" not in line:
+                    failed += 1
+            t1 = time.monotonic_ns()
+            procs.extend(started)
+            alive = [p for p in procs if p.poll() is None]
+            rss = [proc_status(p.pid, "VmRSS") or 0 for p in alive]
+            threads = [proc_status(p.pid, "Threads") or 0 for p in alive]
+            fds = []
+            for p in alive[:50]:
+                try:
+                    fds.append(len(os.listdir(f"/proc/{p.pid}/fd")))
+                except OSError:
+                    pass
+            results.append({
+                "alive_target": target, "alive": len(alive), "batch": batch,
+                "batch_failed": failed,
+                "batch_seconds": (t1 - t0) / 1e9,
+                "vms_per_second": batch / ((t1 - t0) / 1e9) if batch else None,
+                "rss_kib_per_vm": statistics.mean(rss) if rss else None,
+                "threads_per_vm": statistics.mean(threads) if threads else None,
+                "fds_per_vm": statistics.mean(fds) if fds else None,
+            })
+            print(f"  density: {len(alive):5d} alive, batch of {batch} in "
+                  f"{(t1 - t0) / 1e9:.2f} s, failed {failed}", flush=True)
+            if len(alive) < target:
+                break
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
+    return results
+
+
+def plot(report, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "matplotlib not installed (apt-get install python3-matplotlib)"
+    raw = report["host"]["raw"]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4))
+    for ax, key, title in zip(axes, ["first_ms", "exit_ms", "cpu_ms"],
+                              ["exec -> first guest output (ms)", "exec -> exit (ms)",
+                               "VMM CPU time (ms)"]):
+        data = [[x[key] for x in raw[n] if x["ok"] and x[key] is not None] for n in raw]
+        ax.boxplot(data, labels=list(raw))
+        ax.set_title(title, fontsize=9)
+        ax.set_yscale("log")
+    fig.suptitle(f"ember vs QEMU microvm, tiny PVH guest, {report['host']['runs']} "
+                 f"interleaved runs")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ember", default=os.path.join(ROOT, "ember"))
+    ap.add_argument("--qemu", default="/usr/bin/qemu-system-x86_64")
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--mem", type=int, default=128)
+    ap.add_argument("--density", default="1,10,100,1000",
+                    help="alive-VM counts for the density test ('' to skip)")
+    ap.add_argument("--lab", help="JSON written by bench/lab-bench.sh, merged into the report")
+    ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    args = ap.parse_args()
+
+    os.makedirs(args.out, exist_ok=True)
+    work = os.path.join(args.out, "tmp")
+    os.makedirs(work, exist_ok=True)
+    kernel = build_guest(work)
+    cmds = vmm_commands(args.ember, args.qemu, kernel, args.mem)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    report = {
+        "command": "bench/bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "date": stamp, "host": {"runs": args.runs, "kernel": platform.release(),
+                                "kvm_backend": "pvm" if os.path.exists("/sys/module/kvm_pvm")
+                                else "hardware", "commands": cmds},
+    }
+    print(f"host: {args.runs} interleaved runs of ember and QEMU microvm "
+          f"({report['host']['kvm_backend']} KVM)", flush=True)
+    raw = host_startup(cmds, args.runs)
+    report["host"]["raw"] = raw
+    report["host"]["summary"] = {n: {k: summarize(raw[n], k) for k in
+                                     ["first_ms", "exit_ms", "cpu_ms", "rss_kib"]}
+                                 for n in raw}
+    counts = [int(c) for c in args.density.split(",") if c.strip()]
+    if counts:
+        report["density"] = density(args.ember, kernel, counts, args.mem)
+    if args.lab:
+        with open(args.lab) as f:
+            report["lab"] = json.load(f)
+
+    print()
+    print(f"{'figure':28s} {'ember median':>13s} {'qemu median':>12s} {'ratio':>7s}  "
+          f"(min..max ember | qemu)")
+    s = report["host"]["summary"]
+    for key, label in [("first_ms", "exec->first instruction ms"), ("exit_ms", "exec->exit ms"),
+                       ("cpu_ms", "VMM CPU ms"), ("rss_kib", "peak RSS KiB")]:
+        e, q = s["ember"][key], s["qemu"][key]
+        if not e or not q:
+            print(f"{label:28s} {'n/a':>13s}")
+            continue
+        print(f"{label:28s} {e['median']:13.2f} {q['median']:12.2f} "
+              f"{e['median'] / q['median']:7.3f}  ({e['min']:.2f}..{e['max']:.2f} | "
+              f"{q['min']:.2f}..{q['max']:.2f})")
+    fails = {n: sum(1 for x in raw[n] if not x["ok"]) for n in raw}
+    print(f"failed runs: {fails}")
+
+    goals = []
+    e = s["ember"]["first_ms"]
+    if e:
+        goals.append(("exec -> first guest instruction < 1 ms (host)", e["median"] < 1.0,
+                      f"{e['median']:.3f} ms"))
+    d = report.get("density")
+    if d:
+        rate = max((x["vms_per_second"] or 0) for x in d)
+        goals.append((">= 100 microVMs/s started", rate >= 100, f"{rate:.1f}/s"))
+        top = d[-1]
+        goals.append(("1000 concurrent idle microVMs", top["alive"] >= 1000 and
+                      top["batch_failed"] == 0, f"{top['alive']} alive"))
+        small = d[0]
+        if small.get("rss_kib_per_vm"):
+            goals.append(("RSS outside guest memory < 2 MiB (idle 128 MiB VM)",
+                          small["rss_kib_per_vm"] < 2048,
+                          f"{small['rss_kib_per_vm']:.0f} KiB (whole process)"))
+    lab = report.get("lab")
+    if lab and lab.get("summary"):
+        ls = lab["summary"]
+        if ls.get("ember_init_ms") and ls.get("qemu_init_ms"):
+            ratio = ls["ember_init_ms"]["median"] / ls["qemu_init_ms"]["median"]
+            goals.append(("lab exec -> /init <= 0.3 x QEMU", ratio <= 0.3, f"ratio {ratio:.3f}"))
+        if ls.get("ember_exits") is not None and ls.get("qemu_exits") is not None:
+            goals.append(("lab VM exits to /init <= QEMU", ls["ember_exits"] <= ls["qemu_exits"],
+                          f"{ls['ember_exits']} vs {ls['qemu_exits']}"))
+    print()
+    for name, ok, val in goals:
+        print(f"goal: {'PASS' if ok else 'MISS'}  {name}: {val}")
+    report["goals"] = [{"goal": n, "met": ok, "value": v} for n, ok, v in goals]
+
+    base = os.path.join(args.out, f"bench-{stamp}")
+    with open(base + ".json", "w") as f:
+        json.dump(report, f, indent=1)
+    err = plot(report, base + ".png")
+    print(f"\nraw runs and commands: {os.path.relpath(base + '.json', ROOT)}")
+    print(f"plot: {os.path.relpath(base + '.png', ROOT)}" if not err else f"plot: skipped, {err}")
+
+
+if __name__ == "__main__":
+    main()
