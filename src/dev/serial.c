@@ -178,8 +178,9 @@ static void serial_access(void *opaque, uint64_t off, uint8_t *data, uint32_t le
 		case UART_MCR: v = s->mcr; break;
 		case UART_LSR: v = LSR_THRE | LSR_TEMT | (s->rx_count ? LSR_DR : 0); break;
 		case UART_MSR:
-			if (s->mcr & MCR_LOOP)
-				v = (uint8_t)(((s->mcr & 0x0c) << 4) | ((s->mcr & 0x03) << 4));
+			if (s->mcr & MCR_LOOP)	/* DTR→DSR, RTS→CTS, OUT1→RI, OUT2→DCD */
+				v = (uint8_t)(((s->mcr & 0x01) << 5) | ((s->mcr & 0x02) << 3) |
+					      ((s->mcr & 0x0c) << 4));
 			else
 				v = MSR_DCD | MSR_DSR | MSR_CTS;
 			break;
