@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* tests/guest/rtc.c: reads the CMOS RTC (after UIP clears) and checks BCD, 24-hour mode, year and that it ticks. */
+/* tests/guest/rtc.c: reads the CMOS RTC (after UIP clears): BCD, 24-hour mode, UTC time near the host's, and ticking. */
 #include "guest.h"
 
 #define CMOS_INDEX	0x70
@@ -85,10 +85,25 @@ static void check_bcd(const char *name, u8 v, u32 lo, u32 hi)
 
 #define ASSERT_BCD_RANGE(v, lo, hi)	check_bcd(#v, v, lo, hi)
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static s64 days_from_civil(s64 y, u32 m, u32 d)
+{
+	s64 era;
+	u32 yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (u32)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (s64)doe - 719468;
+}
+
 void guest_main(void)
 {
 	u8 b = cmos_read(RTC_REG_B), d = cmos_read(RTC_REG_D);
 	u32 host_year = (u32)cmdline_uint("year", 0);
+	s64 host_now = (s64)cmdline_uint("now", 0), rtc_now;
 	struct rtc_time t, t2;
 	u32 year;
 	u64 deadline;
@@ -114,6 +129,17 @@ void guest_main(void)
 	if (host_year)
 		__GUEST_ASSERT(year + 1 >= host_year && year <= host_year + 1, year, host_year,
 			       "RTC year %u, host year %u", year, host_year);
+
+	/* UTC, whatever the host's time zone: Linux reads the RTC as UTC on x86. */
+	rtc_now = days_from_civil(year, bcd(t.mon), bcd(t.day)) * 86400 +
+		  bcd(t.hour) * 3600 + bcd(t.min) * 60 + bcd(t.sec);
+	if (host_now) {
+		s64 diff = rtc_now - host_now;
+
+		GUEST_PRINTF("rtc: %ld s after the host's clock at launch", diff);
+		__GUEST_ASSERT(diff > -60 && diff < 300, rtc_now, host_now,
+			       "RTC is %ld s off the host's UTC time (local time instead of UTC?)", diff);
+	}
 
 	/* The clock ticks: the seconds change within a little over a second. */
 	deadline = tsc_deadline_ms(2500);

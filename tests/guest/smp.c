@@ -13,6 +13,10 @@ struct ap_record {
 	u32 lapic_id;		/* xAPIC ID register */
 	u32 cpuid_id;		/* CPUID.1:EBX[31:24] */
 	u32 x2apic_id;		/* CPUID.0xB:EDX, ~0 without leaf 0xB */
+	u32 leaf1_ecx;		/* CPUID.1:ECX (hypervisor bit 31) */
+	u32 kvm_max;		/* CPUID.0x40000000:EAX */
+	u32 tsc_khz;		/* CPUID.0x40000010:EAX */
+	u32 lapic_khz;		/* CPUID.0x40000010:EBX */
 };
 
 static struct ap_record rec[MAX_CPUS];
@@ -32,9 +36,24 @@ static u32 x2apic_id(void)
 	return d;
 }
 
+static void record_cpuid(struct ap_record *r)
+{
+	u32 a, b, c, d;
+
+	cpuid(1, &a, &b, &c, &d);
+	r->cpuid_id = b >> 24;
+	r->leaf1_ecx = c;
+	cpuid(0x40000000, &a, &b, &c, &d);
+	r->kvm_max = a;
+	cpuid(0x40000010, &a, &b, &c, &d);
+	r->tsc_khz = a;
+	r->lapic_khz = b;
+	r->x2apic_id = x2apic_id();
+}
+
 void ap_main(u32 slot)
 {
-	u32 a, b, c, d, id;
+	u32 id;
 
 	idt_load();
 	id = lapic_read(LAPIC_ID) >> 24;
@@ -42,11 +61,9 @@ void ap_main(u32 slot)
 		__atomic_fetch_add(&stray, 1, __ATOMIC_SEQ_CST);
 		halt_forever();
 	}
-	cpuid(1, &a, &b, &c, &d);
 	rec[id].slot = slot;
 	rec[id].lapic_id = id;
-	rec[id].cpuid_id = b >> 24;
-	rec[id].x2apic_id = x2apic_id();
+	record_cpuid(&rec[id]);
 	__atomic_store_n(&rec[id].seen, 1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&checked_in, 1, __ATOMIC_SEQ_CST);
 	halt_forever();
@@ -84,6 +101,7 @@ void guest_main(void)
 	GUEST_ASSERT_EQ(bsp, 0);
 	GUEST_ASSERT_EQ(b >> 24, bsp);
 	GUEST_ASSERT(x2apic_id() == bsp || x2apic_id() == ~0u);
+	record_cpuid(&rec[0]);
 
 	/* Software-enable the LAPIC (spurious vector 0xff) and place the trampoline. */
 	lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1ff);
@@ -112,6 +130,11 @@ void guest_main(void)
 		GUEST_ASSERT_EQ(r->lapic_id, id);
 		GUEST_ASSERT_EQ(r->cpuid_id, id);
 		GUEST_ASSERT(r->x2apic_id == id || r->x2apic_id == ~0u);
+		/* Every vCPU sees the same hypervisor leaves as the BSP. */
+		GUEST_ASSERT_EQ(r->leaf1_ecx, rec[0].leaf1_ecx);
+		GUEST_ASSERT_EQ(r->kvm_max, rec[0].kvm_max);
+		GUEST_ASSERT_EQ(r->tsc_khz, rec[0].tsc_khz);
+		GUEST_ASSERT_EQ(r->lapic_khz, rec[0].lapic_khz);
 	}
 	GUEST_ASSERT_EQ(stray, 0);
 	GUEST_ASSERT_EQ(n, cpus - 1);
