@@ -17,3 +17,7 @@ unit: $(UNIT_BINS)
 	@sh tests/unit/run.sh $(UNIT_BINS)
 
 .PHONY: unit unit-build
+
+# Helper objects are only prerequisites of the pattern rule above; keep make
+# from deleting them as intermediates (and rebuilding them on every run).
+.SECONDARY: $(UNIT_HELPER_OBJS)
