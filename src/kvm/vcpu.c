@@ -10,6 +10,7 @@
 
 #include "arch/x86/regs.h"
 #include "kvm/vcpu.h"
+#include "util/metrics.h"
 #include "sandbox/sandbox.h"
 
 #define MSR_IA32_TSC			0x10
@@ -176,10 +177,21 @@ static void handle_io(struct vcpu *v)
 	uint32_t size = run->io.size;
 
 	/* KVM guarantees data_offset + size * count lies in the run page. */
+	if (is_write)
+		METRIC_INC(vcpu, exit_io_out);
+	else
+		METRIC_INC(vcpu, exit_io_in);
 	for (uint32_t i = 0; i < run->io.count; i++, p += size) {
-		if (!bus_dispatch(&v->vm->pio, run->io.port, p, size, is_write))
-			log_debug("vcpu%u: unclaimed port %s 0x%x size %u", v->index,
-				  is_write ? "write" : "read", run->io.port, size);
+		/* Probing absent ports is normal for a booting guest: debug level
+		 * only, and rate-limited because the guest controls how often. */
+		if (!bus_dispatch(&v->vm->pio, run->io.port, p, size, is_write) &&
+		    log_get_level() >= LOG_DEBUG) {
+			uint32_t sup;
+
+			if (ratelimit_allow(&v->unhandled_rl, &sup))
+				log_debug("vcpu%u: unclaimed port %s 0x%x size %u", v->index,
+					  is_write ? "write" : "read", run->io.port, size);
+		}
 	}
 }
 
@@ -188,6 +200,10 @@ static void handle_mmio(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	uint32_t len = run->mmio.len;
 
+	if (run->mmio.is_write)
+		METRIC_INC(vcpu, exit_mmio_write);
+	else
+		METRIC_INC(vcpu, exit_mmio_read);
 	if (len == 0 || len > 8)
 		return;
 	if (!bus_dispatch(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, len,
@@ -239,13 +255,17 @@ void *vcpu_thread(void *arg)
 		return NULL;
 	}
 	while (atomic_load(&vm->stop_reason) == VM_RUNNING) {
-		int r = ioctl(v->fd, KVM_RUN, 0);
+		int r;
+
+		vm_vcpu_pause_point(v);
+		r = ioctl(v->fd, KVM_RUN, 0);
 
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 				continue;
 			}
+			METRIC_INC(vcpu, failures);
 			log_error("vcpu%u: KVM_RUN failed: %s", v->index, strerror(errno));
 			vm_request_stop(vm, VM_STOP_ERROR);
 			break;
@@ -275,6 +295,7 @@ void *vcpu_thread(void *arg)
 		case KVM_EXIT_INTR:
 			break;
 		default:
+			METRIC_INC(vcpu, failures);
 			report_error_exit(v);
 			vm_request_stop(vm, VM_STOP_ERROR);
 			break;
