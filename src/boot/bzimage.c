@@ -49,6 +49,9 @@ int bzimage_parse(const uint8_t *buf, size_t len, struct bzimage_info *out)
 		return -EINVAL;
 	out->kernel_offset = out->setup_size;
 	out->kernel_size = len - out->setup_size;
+	/* startup_64 is at +0x200: the image must reach past it. */
+	if (out->kernel_size <= 0x200)
+		return -EINVAL;
 	out->initrd_addr_max = get32(buf, HDR_INITRD_ADDR_MAX);
 	out->cmdline_size = get32(buf, HDR_CMDLINE_SIZE);
 	out->init_size = get32(buf, HDR_INIT_SIZE);
