@@ -52,8 +52,9 @@ static int load_bzimage(struct gmem *m, const uint8_t *buf, const struct bzimage
 	plan->kernel_start = bi->load_addr;
 	plan->kernel_end = bi->load_addr + bi->init_size;
 	plan->initrd_addr_max = bi->initrd_addr_max;
-	plan->cmdline_max = bi->cmdline_size ? MIN(bi->cmdline_size + 1, LAYOUT_CMDLINE_MAX)
-					     : 256;
+	/* 64-bit sum: cmdline_size 0xffffffff must not wrap to a limit of 0. */
+	plan->cmdline_max = bi->cmdline_size ?
+		(uint32_t)MIN((uint64_t)bi->cmdline_size + 1, LAYOUT_CMDLINE_MAX) : 256;
 	plan->setup_hdr = buf + 0x1f1;
 	plan->setup_hdr_len = bi->hdr_end - 0x1f1;
 	plan->is_bzimage = 1;

@@ -213,6 +213,22 @@ static void test_load_bzimage_cmdline_size_limits(void)
 	gmem_destroy(&m);
 }
 
+/*
+ * cmdline_size 0xffffffff ("anything goes") must cap at ember's buffer, not
+ * wrap to 0 in 32-bit arithmetic, which refused every command line.
+ */
+static void test_load_bzimage_cmdline_size_max_no_wrap(void)
+{
+	struct gmem m = mem(64);
+	struct fake_bz b = fake_bz_default();
+	struct boot_plan p;
+
+	b.cmdline_size = UINT32_MAX;
+	CHECK_EQ(load_bz(&m, &b, &p), 0);
+	CHECK_EQ(p.cmdline_max, LAYOUT_CMDLINE_MAX);
+	gmem_destroy(&m);
+}
+
 /* initrd: highest page-aligned spot below low-RAM end and initrd_addr_max, above the kernel. */
 static void test_initrd_placed_high_page_aligned(void)
 {
@@ -391,6 +407,7 @@ int main(void)
 	RUN(test_load_bzimage_at_load_addr);
 	RUN(test_load_bzimage_init_size_beyond_ram_is_e2big);
 	RUN(test_load_bzimage_cmdline_size_limits);
+	RUN(test_load_bzimage_cmdline_size_max_no_wrap);
 	RUN(test_initrd_placed_high_page_aligned);
 	RUN(test_initrd_below_initrd_addr_max);
 	RUN(test_initrd_stays_below_mmio_gap);
