@@ -307,6 +307,7 @@ EOF
 		[ "$_n" = 1 ] || fail_because "stdout has '$_line' $_n times, expected once"
 	done <"$TMP/want"
 	expect_err_lacks "ember-serial-test"
+	grep -q "loopback" "$TMP/out.lf" && fail_because "bytes sent in loopback mode reached stdout"
 }
 
 # The RTC is UTC even when ember runs in another time zone (a POSIX TZ
