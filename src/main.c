@@ -37,6 +37,11 @@ static void print_boot_times(const struct vm *vm)
 	else
 		fprintf(stderr, "  guest /init             n/a (no marker on port 0x440)\n");
 	fprintf(stderr, "  VM stopped         %8.3f\n", ms(t->process_start, t->stopped));
+	/* Absolute CLOCK_MONOTONIC values, so a harness that took its own
+	 * timestamp before exec can compute exec -> event without guessing. */
+	fprintf(stderr, "ember: boot-time-ns main=%llu first_exit=%llu init=%llu stopped=%llu\n",
+		(unsigned long long)t->process_start, (unsigned long long)first,
+		(unsigned long long)init, (unsigned long long)t->stopped);
 }
 
 static int cmd_run(int argc, char **argv, uint64_t start)
