@@ -99,7 +99,12 @@ enum options_result options_parse_run(int argc, char **argv, struct vm_config *c
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		longopts[i] = table[i].opt;
 	memset(&longopts[ARRAY_SIZE(table)], 0, sizeof(longopts[0]));
-	optind = 1;
+	/*
+	 * optind = 0 makes glibc and musl reset all of getopt's state; with 1, a
+	 * previous parse that returned inside a cluster ("-hV" stops at -h)
+	 * leaves a pointer into its argv that the next parse would resume from.
+	 */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":k:i:c:n:m:hV", longopts, NULL)) != -1) {
 		switch (c) {
