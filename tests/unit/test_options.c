@@ -99,7 +99,7 @@ static void test_options_last_repeat_wins(void)
 
 static void test_options_cpus_out_of_range_refused(void)
 {
-	static const char *const bad[] = { "0", "33", "abc", "-1", "", "+1", "1x", " 1",
+	static const char *const bad[] = { "0", "33", "abc", "-1", "", "+1", "1x", " 1", "\t1",
 					   "99999999999999999999999", "0x2" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -220,6 +220,8 @@ static void test_parse_u64_strict(void)
 	CHECK_EQ(parse_u64("-1", 0, 10, &v), -EINVAL);
 	CHECK_EQ(parse_u64("+1", 0, 10, &v), -EINVAL);
 	CHECK_EQ(parse_u64(" 1", 0, 10, &v), -EINVAL);
+	CHECK_EQ(parse_u64("\t1", 0, 10, &v), -EINVAL);
+	CHECK_EQ(parse_u64("\n1", 0, 10, &v), -EINVAL);
 	CHECK_EQ(parse_u64("1 ", 0, 10, &v), -EINVAL);
 	CHECK_EQ(parse_u64("0x1", 0, 10, &v), -EINVAL);
 	CHECK_EQ(v, UINT64_MAX);			/* untouched on error */
