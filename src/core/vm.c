@@ -182,6 +182,22 @@ static int write_cmdline(struct vm *vm, const struct cmdline *c, uint32_t max)
 }
 
 /*
+ * The MP table and MADT give the IOAPIC the APIC ID after the last CPU; make
+ * its ID register say the same (KVM starts it at 0, CPU 0's ID).
+ */
+static int set_ioapic_id(struct vm *vm, unsigned int id)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+
+	if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &chip) < 0)
+		return -errno;
+	chip.chip.ioapic.id = (uint8_t)id;
+	if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &chip) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
  * ACPI tables at 0xE0000.  The virtio-mmio devices are read back from the
  * MMIO bus: every range in the virtio window is a slot, and slot i raises
  * GSI 5 + i (docs/memory-map.md), so the tables cannot disagree with what
@@ -216,8 +232,23 @@ static int write_acpi(struct vm *vm)
 	return n < 0 ? (int)n : 0;
 }
 
+/* Serial output: stdout, or cfg->serial_out_path (PUT /serial) appended to. */
+static int open_serial_out(struct vm *vm, int *fd)
+{
+	*fd = STDOUT_FILENO;
+	if (!vm->cfg->serial_out_path)
+		return 0;
+	vm->serial_out_fd = open(vm->cfg->serial_out_path,
+				 O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (vm->serial_out_fd < 0)
+		return -errno;
+	*fd = vm->serial_out_fd;
+	return 0;
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_len)
 {
+	int out_fd;
 	struct cpuid_table *supported = NULL;
 	struct cpuid_fetch fetch = { .err = -EINVAL };
 	pthread_t fetch_thread;
@@ -234,6 +265,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 	vm->cfg = cfg;
 	vm->kvm_fd = vm->vm_fd = vm->stop_efd = -1;
 	vm->loop.epfd = -1;
+	vm->serial_out_fd = -1;
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
+	vm->pause_sync_ready = true;
 
 	/* 1. Inputs first: bad files fail before any KVM work. */
 	err = map_file(cfg->kernel_path, "kernel", &kernel, &kernel_len, why, why_len);
@@ -306,6 +341,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 			FAIL("KVM_CREATE_PIT2 failed: %s", strerror(errno));
 		}
 	}
+	err = set_ioapic_id(vm, cfg->vcpus);
+	if (err)
+		FAIL("cannot set the IOAPIC ID: %s", strerror(-err));
 	vm->times.vm_created = now_ns();
 
 	/* 5. Kernel, initrd, command line and boot tables. */
@@ -339,7 +377,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 	if (!err)
 		err = rtc_create(vm, &vm->rtc);
 	if (!err)
-		err = serial_create(vm, STDOUT_FILENO, &vm->serial);
+		err = open_serial_out(vm, &out_fd);
+	if (!err)
+		err = serial_create(vm, out_fd, &vm->serial);
 	if (!err)
 		err = ember_ports_create(vm, &vm->ports);
 	if (err)
@@ -467,6 +507,14 @@ void vm_destroy(struct vm *vm)
 		loop_destroy(&vm->loop);
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
+	if (vm->serial_out_fd >= 0)
+		close(vm->serial_out_fd);
+	vm->serial_out_fd = -1;
+	if (vm->pause_sync_ready) {
+		pthread_mutex_destroy(&vm->pause_lock);
+		pthread_cond_destroy(&vm->pause_cond);
+		vm->pause_sync_ready = false;
+	}
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
@@ -490,10 +538,69 @@ void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
 
 	if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason))
 		return;
+	/* Parked vCPUs wake up and see the stop. */
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
 	if (write(vm->stop_efd, &one, sizeof(one)) < 0)
 		log_debug("stop eventfd: %s", strerror(errno));
+}
+
+static unsigned int running_vcpus(const struct vm *vm)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		n += vm->vcpus[i].thread_started;
+	return n;
+}
+
+int vm_pause(struct vm *vm)
+{
+	unsigned int want = running_vcpus(vm);
+
+	/* pause_pending before the kick: a vCPU that clears immediate_exit after
+	 * our kick then sees the flag at its pause point (both seq_cst). */
+	atomic_store(&vm->pause_pending, true);
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	pthread_mutex_lock(&vm->pause_lock);
+	while (vm->paused_vcpus < want && atomic_load(&vm->stop_reason) == VM_RUNNING)
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	pthread_mutex_unlock(&vm->pause_lock);
+	if (atomic_load(&vm->stop_reason) != VM_RUNNING)
+		return -ESHUTDOWN;
+	return 0;
+}
+
+void vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	atomic_store(&vm->pause_pending, false);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+bool vm_is_paused(const struct vm *vm)
+{
+	return atomic_load(&vm->pause_pending);
+}
+
+void vm_vcpu_pause_point(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	if (!atomic_load(&vm->pause_pending))
+		return;
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->paused_vcpus++;
+	pthread_cond_broadcast(&vm->pause_cond);
+	while (atomic_load(&vm->pause_pending) && atomic_load(&vm->stop_reason) == VM_RUNNING)
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	vm->paused_vcpus--;
+	pthread_mutex_unlock(&vm->pause_lock);
 }
 
 static void on_stop(void *opaque, uint32_t events)

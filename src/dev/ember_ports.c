@@ -13,7 +13,9 @@
 
 struct ember_ports {
 	struct vm *vm;
-	struct ratelimit ucall_rl;	/* guest-driven output: bounded */
+	struct ratelimit ucall_rl;	/* warnings about bad ucalls: bounded */
+	struct ratelimit print_rl;	/* PRINT lines: their own budget, so bad
+					 * ucalls cannot starve a test's output */
 	pthread_mutex_t lock;
 };
 
@@ -22,6 +24,14 @@ static void sink_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 {
 	(void)opaque; (void)off; (void)data; (void)len; (void)is_write;
 	/* POST codes and probes of absent hardware: reads stay 0xff. */
+}
+
+static void zero_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
+			bool is_write)
+{
+	(void)opaque; (void)off;
+	if (!is_write)
+		memset(data, 0, len);
 }
 
 static void bootmark_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
@@ -85,8 +95,11 @@ static void ucall_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len
 	pthread_mutex_lock(&p->lock);
 	switch (uc.cmd) {
 	case EMBER_UCALL_PRINT:
-		if (ratelimit_allow(&p->ucall_rl, &sup))
+		if (ratelimit_allow(&p->print_rl, &sup)) {
+			if (sup)
+				fprintf(stderr, "guest: (%u earlier lines dropped)\n", sup);
 			fprintf(stderr, "guest: %s\n", msg);
+		}
 		break;
 	case EMBER_UCALL_ASSERT:
 		fprintf(stderr, "guest: assertion failed at %s:%u: %s (0x%llx, 0x%llx)\n",
@@ -116,6 +129,10 @@ int ember_ports_create(struct vm *vm, struct ember_ports **out)
 		{ 0x87, 1, "dma-page" },
 		{ 0xed, 1, "io-delay" },
 	};
+	/* NMI status / speaker port: KVM's PIT handles it; without a PIT it
+	 * must not read as 0xff, which means "SERR and IOCHK" to Linux. */
+	static const struct { uint16_t base, len; const char *name; } no_pit_sink =
+		{ 0x61, 1, "nmi-status" };
 	struct ember_ports *p = calloc(1, sizeof(*p));
 	int err = 0;
 
@@ -123,10 +140,14 @@ int ember_ports_create(struct vm *vm, struct ember_ports **out)
 		return -ENOMEM;
 	p->vm = vm;
 	p->ucall_rl = (struct ratelimit)RATELIMIT_INIT(100, 100);
+	p->print_rl = (struct ratelimit)RATELIMIT_INIT(100, 100);
 	pthread_mutex_init(&p->lock, NULL);
 	for (size_t i = 0; !err && i < ARRAY_SIZE(sinks); i++)
 		err = bus_register(&vm->pio, sinks[i].base, sinks[i].len, sink_access, p,
 				   sinks[i].name);
+	if (!err && !vm->cfg->pit)
+		err = bus_register(&vm->pio, no_pit_sink.base, no_pit_sink.len, zero_access, p,
+				   no_pit_sink.name);
 	if (!err)
 		err = bus_register(&vm->pio, EMBER_PORT_BOOT_MARK, 1, bootmark_access, p,
 				   "boot-marker");

@@ -88,13 +88,10 @@ static void data_locked(struct i8042 *k, uint8_t v)
 	}
 }
 
-static void i8042_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
+static void i8042_access(struct i8042 *k, uint64_t port, uint8_t *data, uint32_t len,
 			 bool is_write)
 {
-	struct i8042 *k = opaque;
-	uint64_t port = I8042_DATA + off;
-
-	if (len != 1 || (port != I8042_DATA && port != I8042_CMD))
+	if (len != 1)
 		return;
 	pthread_mutex_lock(&k->lock);
 	if (is_write) {
@@ -121,6 +118,20 @@ static void i8042_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len
 	pthread_mutex_unlock(&k->lock);
 }
 
+static void i8042_data_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
+			      bool is_write)
+{
+	(void)off;
+	i8042_access(opaque, I8042_DATA, data, len, is_write);
+}
+
+static void i8042_cmd_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
+			     bool is_write)
+{
+	(void)off;
+	i8042_access(opaque, I8042_CMD, data, len, is_write);
+}
+
 void i8042_send_ctrl_alt_del(struct i8042 *k)
 {
 	/* Set-1 scancodes as Firecracker sends them: Ctrl, Alt, Del down then up. */
@@ -144,7 +155,10 @@ int i8042_create(struct vm *vm, struct i8042 **out)
 	k->vm = vm;
 	k->ctr = CTR_KBDINT | 0x40;	/* kbd interrupt, translation */
 	pthread_mutex_init(&k->lock, NULL);
-	err = bus_register(&vm->pio, I8042_DATA, 5, i8042_access, k, "i8042");
+	/* Only 0x60 and 0x64: 0x61-0x63 belong to the PIT/NMI logic. */
+	err = bus_register(&vm->pio, I8042_DATA, 1, i8042_data_access, k, "i8042-data");
+	if (!err)
+		err = bus_register(&vm->pio, I8042_CMD, 1, i8042_cmd_access, k, "i8042-cmd");
 	if (err) {
 		i8042_destroy(k);
 		return err;
