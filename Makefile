@@ -9,7 +9,7 @@ HARDEN     := -fstack-protector-strong -D_FORTIFY_SOURCE=3 -fPIE
 CPPFLAGS   := -Isrc -Iinclude -D_GNU_SOURCE -DEMBER_VERSION=\"$(VERSION)\"
 CFLAGS     := -std=gnu11 $(CFLAGS_OPT) $(WARN) $(HARDEN) $(EXTRA_CFLAGS)
 LDFLAGS    := -pie -Wl,-z,relro,-z,now $(EXTRA_LDFLAGS)
-LDLIBS     := -lpthread -lseccomp -luring
+LDLIBS     := -lpthread -lseccomp -luring -ljansson
 
 BUILD      := build
 
@@ -25,10 +25,13 @@ PURE_SRCS  := src/util/log.c src/mem/gmem.c src/bus/bus.c src/arch/x86/e820.c \
               src/arch/x86/acpi/aml.c src/arch/x86/acpi/acpi.c \
               src/boot/elf.c src/boot/bzimage.c src/boot/loader.c src/core/config.c \
               src/cli/options.c src/boot/cmdline.c \
+              src/util/metrics.c src/api/http.c src/api/schema.c src/api/routes.c \
+              src/cli/config_file.c src/cli/vmm_options.c \
               $(VIRTIO_PURE_SRCS)
 VMM_SRCS   := src/event/loop.c src/kvm/vcpu.c src/core/vm.c src/dev/serial.c \
               src/dev/i8042.c src/dev/rtc.c src/dev/ember_ports.c src/cli/console.c src/core/devices.c \
-              src/sandbox/seccomp.c src/sandbox/filters.c src/main.c $(VIRTIO_SRCS)
+              src/sandbox/seccomp.c src/sandbox/filters.c src/main.c \
+              src/core/vmm.c src/api/server.c $(VIRTIO_SRCS)
 
 PURE_OBJS  := $(PURE_SRCS:%.c=$(BUILD)/%.o)
 VMM_OBJS   := $(VMM_SRCS:%.c=$(BUILD)/%.o)

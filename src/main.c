@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* main.c: argv → struct vm_config → vm_create → vm_run → exit status; nothing else. */
+/* main.c: argv → struct vm_config → VM (ember run), or the API/config-file VMM; exit status; nothing else. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "api/server.h"
+#include "cli/config_file.h"
 #include "cli/console.h"
 #include "cli/options.h"
+#include "cli/vmm_options.h"
 #include "core/vm.h"
+#include "core/vmm.h"
 #include "ember/guest_abi.h"
+#include "sandbox/sandbox.h"
+#include "util/metrics.h"
 
 static double ms(uint64_t from, uint64_t to)
 {
@@ -94,18 +101,117 @@ static int cmd_run(int argc, char **argv, uint64_t start)
 	return status;
 }
 
+static uint64_t cpu_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Firecracker's api_server.process_startup_time_{,cpu_}us: process start to API ready. */
+static void record_startup(const struct vmm_options *o, uint64_t start_ns)
+{
+	uint64_t start_us = o->start_time_us ? o->start_time_us : start_ns / 1000;
+	uint64_t now_us = now_ns() / 1000;
+
+	METRIC_SET(api_server, process_startup_time_us, now_us > start_us ? now_us - start_us : 0);
+	METRIC_SET(api_server, process_startup_time_cpu_us, cpu_now_us() + o->start_time_cpu_us);
+}
+
+/* `ember --api-sock PATH` and `ember --no-api --config-file FILE`. */
+static int cmd_vmm(int argc, char **argv, uint64_t start)
+{
+	struct vmm_options o;
+	struct api_server api;
+	struct vm_config cfg;
+	struct vmm *vmm;
+	char why[600] = "";
+	int status;
+
+	config_init(&cfg);
+	switch (vmm_options_parse(argc, argv, &o, &cfg, why, sizeof(why))) {
+	case OPTIONS_EXIT_OK:
+		config_free(&cfg);
+		return 0;
+	case OPTIONS_BAD:
+		fprintf(stderr, "ember: %s\n", why);
+		config_free(&cfg);
+		return EMBER_EXIT_BAD_INPUT;
+	case OPTIONS_RUN:
+		break;
+	}
+	log_set_instance_id(o.id);
+	if (o.config_file && config_file_load(o.config_file, &cfg, why, sizeof(why))) {
+		fprintf(stderr, "ember: %s\n", why);
+		config_free(&cfg);
+		return EMBER_EXIT_BAD_INPUT;
+	}
+	if (vmm_apply_logging(&cfg, why, sizeof(why))) {
+		fprintf(stderr, "ember: %s\n", why);
+		config_free(&cfg);
+		return EMBER_EXIT_BAD_INPUT;
+	}
+	if (cfg.no_seccomp)
+		sandbox_disable();
+	vmm = malloc(sizeof(*vmm));
+	if (!vmm || vmm_init(vmm, o.id, &cfg, start, why, sizeof(why))) {
+		fprintf(stderr, "ember: %s\n", vmm ? why : "out of memory");
+		config_free(&cfg);
+		if (vmm)
+			vmm_destroy(vmm);
+		free(vmm);
+		return EMBER_EXIT_VMM_ERROR;
+	}
+	if (!o.no_api) {
+		if (api_server_bind(&api, o.api_sock, o.max_payload, why, sizeof(why))) {
+			fprintf(stderr, "ember: %s\n", why);
+			vmm_destroy(vmm);
+			free(vmm);
+			return EMBER_EXIT_BAD_INPUT;
+		}
+		if (api_server_start(&api, vmm, !vmm->cfg.no_seccomp)) {
+			fprintf(stderr, "ember: cannot start the API thread\n");
+			api_server_stop(&api);
+			vmm_destroy(vmm);
+			free(vmm);
+			return EMBER_EXIT_VMM_ERROR;
+		}
+	}
+	record_startup(&o, start);
+	log_info("API ready after %.3f ms (%llu us CPU)", (double)(now_ns() - start) / 1e6,
+		 (unsigned long long)METRIC_GET(api_server, process_startup_time_cpu_us));
+	status = EMBER_EXIT_OK;
+	if (o.config_file && vmm_start_now(vmm, why, sizeof(why))) {
+		fprintf(stderr, "ember: %s\n", why);
+		status = EMBER_EXIT_BAD_INPUT;
+	} else {
+		status = vmm_run(vmm);
+	}
+	vmm_shutdown(vmm);
+	if (!o.no_api)
+		api_server_stop(&api);
+	vmm_destroy(vmm);
+	free(vmm);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t start = now_ns();
 
 	if (argc >= 2 && !strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1, start);
+	if (argc >= 2 && vmm_options_match(argv[1]))
+		return cmd_vmm(argc, argv, start);
 	if (argc == 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
 		printf("ember %s\n", EMBER_VERSION);
 		return 0;
 	}
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		options_usage(stdout);
+		printf("\n");
+		vmm_options_usage(stdout);
 		return 0;
 	}
 	if (argc < 2)

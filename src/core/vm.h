@@ -79,6 +79,14 @@ struct vm {
 	_Atomic int stop_reason;	/* enum vm_stop_reason; first writer wins */
 	atomic_bool guest_panicked;
 	struct boot_times times;
+	int serial_out_fd;	/* cfg->serial_out_path opened, or -1 (stdout) */
+
+	/* Pause/resume (PATCH /vm): vCPU threads park in vm_vcpu_pause_point(). */
+	atomic_bool pause_pending;	/* fast check on every vCPU loop turn */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;	/* parked vCPUs wait; vm_pause waits for them */
+	unsigned int paused_vcpus;	/* under pause_lock */
+	bool pause_sync_ready;		/* lock and cond initialised */
 };
 
 /* Build the whole VM from a validated config, in the order in docs/boot.md.
@@ -92,6 +100,18 @@ enum vm_stop_reason vm_run(struct vm *vm);
 
 /* Ask the VM to stop (any thread; first reason wins). */
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason);
+
+/*
+ * Pause every running vCPU (the event-loop thread, while vm_run runs): kick
+ * them out of KVM_RUN and wait until each is parked.  Devices keep running
+ * on the event loop.  0, or -ESHUTDOWN if the VM is stopping.
+ */
+int vm_pause(struct vm *vm) __must_check;
+/* Let parked vCPUs run again. */
+void vm_resume(struct vm *vm);
+bool vm_is_paused(const struct vm *vm);
+/* Called by each vCPU thread before KVM_RUN: parks while a pause is on. */
+void vm_vcpu_pause_point(struct vcpu *v);
 
 /* Drive a legacy interrupt line (ISA IRQ / GSI). Thread-safe. */
 void vm_irq_line(struct vm *vm, uint32_t gsi, int level);
