@@ -16,8 +16,9 @@ BUILD      := build
 # virtio: pure parsers (queue, requests, packets, token buckets), then the
 # transport and devices, which use fds and locks (mk/virtio.mk links them
 # into the device tests).
-VIRTIO_PURE_SRCS := src/virtio/queue.c
-VIRTIO_SRCS := src/virtio/mmio.c
+VIRTIO_PURE_SRCS := src/virtio/queue.c src/virtio/blk/blk_req.c src/util/ratelimiter.c \
+                    src/cli/device_options.c
+VIRTIO_SRCS := src/virtio/mmio.c src/virtio/blk/blk.c
 
 # Pure logic: no KVM, no threads; linked into ember, the unit tests and the fuzzers.
 PURE_SRCS  := src/util/log.c src/mem/gmem.c src/bus/bus.c src/arch/x86/e820.c \

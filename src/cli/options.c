@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/device_options.h"
 #include "cli/options.h"
 #include "mem/layout.h"
 #include "util/log.h"
@@ -13,7 +14,7 @@ enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_CMDLINE = 'c', OPT_CPUS = 'n', OPT_MEM = 'm',
 	OPT_HELP = 'h', OPT_VERSION = 'V',
 	OPT_BOOT_TIME = 256, OPT_UCALL, OPT_NO_PIT, OPT_LOG_LEVEL, OPT_NO_RAW, OPT_ACPI,
-	OPT_NO_SECCOMP,
+	OPT_NO_SECCOMP, OPT_DISK, OPT_NET, OPT_VSOCK, OPT_RNG, OPT_BALLOON,
 };
 
 static const struct {
@@ -40,6 +41,17 @@ static const struct {
 	  "no seccomp filters (debugging only; a warning is printed)" },
 	{ { "ucall", no_argument, NULL, OPT_UCALL }, NULL,
 	  "honour the test-guest ucall port 0x444 (for test guests)" },
+	{ { "disk", required_argument, NULL, OPT_DISK }, "PATH[,..]",
+	  "virtio-blk raw image (repeatable; first is /dev/vda): ro, root, id=, io=sync|uring, "
+	  "cache=unsafe|writeback, bw=BYTES/s, iops=N (docs/devices.md)" },
+	{ { "net", required_argument, NULL, OPT_NET }, "tap=NAME[,..]",
+	  "virtio-net on a TAP device (repeatable): mac=, mtu=, rx_bw=, tx_bw=, rx_pps=, tx_pps=" },
+	{ { "vsock", required_argument, NULL, OPT_VSOCK }, "CID,UDS",
+	  "virtio-vsock with guest CID, host side on Unix socket UDS" },
+	{ { "rng", optional_argument, NULL, OPT_RNG }, "[=bw=BYTES/s]",
+	  "virtio-rng entropy device (from getrandom)" },
+	{ { "balloon", required_argument, NULL, OPT_BALLOON }, "MiB[,..]",
+	  "virtio-balloon with a target size: deflate_on_oom, stats=SECONDS" },
 	{ { "log-level", required_argument, NULL, OPT_LOG_LEVEL }, "LEVEL",
 	  "error, warn (default), info, debug" },
 	{ { "help", no_argument, NULL, OPT_HELP }, NULL, "this help" },
@@ -147,6 +159,20 @@ enum options_result options_parse_run(int argc, char **argv, struct vm_config *c
 			break;
 		case OPT_NO_RAW: cfg->serial_raw = false; break;
 		case OPT_NO_SECCOMP: cfg->no_seccomp = true; break;
+		case OPT_DISK:
+		case OPT_NET:
+		case OPT_VSOCK:
+		case OPT_RNG:
+		case OPT_BALLOON: {
+			int (*fn)(struct vm_config *, const char *, char *, size_t) =
+				c == OPT_DISK ? devopt_disk : c == OPT_NET ? devopt_net :
+				c == OPT_VSOCK ? devopt_vsock : c == OPT_RNG ? devopt_rng
+									     : devopt_balloon;
+
+			if (fn(cfg, optarg ? optarg : "", why, why_len))
+				return OPTIONS_BAD;
+			break;
+		}
 		case OPT_LOG_LEVEL: {
 			enum log_level l;
 

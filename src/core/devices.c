@@ -1,16 +1,130 @@
 /* SPDX-License-Identifier: MIT */
 /* core/devices.c: attaches the configured virtio-mmio devices in a fixed, documented order. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "core/devices.h"
 #include "core/vm.h"
+#include "mem/layout.h"
+#include "virtio/blk/blk.h"
+
+/* GSIs 5..23 of the IOAPIC: at most 19 virtio-mmio devices. */
+#define DEVICES_MAX	(24u - LAYOUT_VIRTIO_GSI_BASE)
+
+enum dev_kind { DEV_BLK };
+
+struct devices {
+	unsigned int n;
+	struct {
+		enum dev_kind kind;
+		void *dev;
+	} d[DEVICES_MAX];
+};
+
+/* Slot i: MMIO page LAYOUT_VIRTIO_MMIO_BASE + i*4K, GSI 5 + i, announced on the cmdline. */
+static int place(struct vm *vm, struct cmdline *cmdline, struct virtio_dev *vdev,
+		 char *why, size_t why_len)
+{
+	unsigned int slot = vm->devices->n - 1;
+	uint64_t base = LAYOUT_VIRTIO_MMIO_BASE + slot * LAYOUT_VIRTIO_MMIO_SLOT;
+	uint32_t gsi = LAYOUT_VIRTIO_GSI_BASE + slot;
+	int err = virtio_dev_attach(vdev, &vm->mmio, base, gsi);
+
+	if (err) {
+		snprintf(why, why_len, "%s: cannot attach at 0x%llx (GSI %u): %s", vdev->name,
+			 (unsigned long long)base, gsi, strerror(-err));
+		return err;
+	}
+	if (cmdline_append(cmdline, "virtio_mmio.device=4K@0x%llx:%u",
+			   (unsigned long long)base, gsi)) {
+		snprintf(why, why_len, "kernel command line full while adding %s", vdev->name);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/* Reserve the next slot for a device of `kind`; -ENOSPC past DEVICES_MAX. */
+static int reserve(struct vm *vm, enum dev_kind kind, char *why, size_t why_len)
+{
+	if (vm->devices->n == DEVICES_MAX) {
+		snprintf(why, why_len, "too many devices: at most %u virtio devices fit", DEVICES_MAX);
+		return -EINVAL;
+	}
+	vm->devices->d[vm->devices->n].kind = kind;
+	vm->devices->d[vm->devices->n].dev = NULL;
+	vm->devices->n++;
+	return 0;
+}
+
+static void **last(struct vm *vm)
+{
+	return &vm->devices->d[vm->devices->n - 1].dev;
+}
+
+static int attach_drives(struct vm *vm, struct cmdline *cmdline, char *why, size_t why_len)
+{
+	const struct vm_config *cfg = vm->cfg;
+	bool root_done = cmdline_has(cmdline, "root");
+
+	for (unsigned int i = 0; i < cfg->n_drives; i++) {
+		const struct drive_cfg *dc = &cfg->drives[i];
+		struct virtio_blk *b = NULL;
+		int err = reserve(vm, DEV_BLK, why, why_len);
+
+		if (err)
+			return err;
+		err = virtio_blk_create(vm, dc, &b, why, why_len);
+		*last(vm) = b;
+		if (!err)
+			err = place(vm, cmdline, &b->vdev, why, why_len);
+		if (err)
+			return err;
+		/* Drives appear as /dev/vda, vdb, ... in this order (slot order). */
+		if (dc->is_root && !root_done) {
+			if (dc->partuuid)
+				err = cmdline_append(cmdline, "root=PARTUUID=%s %s", dc->partuuid,
+						     dc->read_only ? "ro" : "rw");
+			else
+				err = cmdline_append(cmdline, "root=/dev/vd%c %s", 'a' + i,
+						     dc->read_only ? "ro" : "rw");
+			if (err) {
+				snprintf(why, why_len, "kernel command line full");
+				return -E2BIG;
+			}
+			root_done = true;
+		}
+	}
+	return 0;
+}
 
 int devices_attach(struct vm *vm, struct cmdline *cmdline, char *why, size_t why_len)
 {
-	/* Devices arrive with the virtio work (docs/devices.md); none configured yet. */
-	(void)vm; (void)cmdline; (void)why; (void)why_len;
-	return 0;
+	int err;
+
+	vm->devices = calloc(1, sizeof(*vm->devices));
+	if (!vm->devices) {
+		snprintf(why, why_len, "out of memory");
+		return -ENOMEM;
+	}
+	/* Order (and so slots, GSIs and /dev/vdX names): drives, network
+	 * interfaces, vsock, entropy, balloon (docs/devices.md). */
+	err = attach_drives(vm, cmdline, why, why_len);
+	return err;
 }
 
 void devices_destroy(struct vm *vm)
 {
-	(void)vm;
+	struct devices *ds = vm->devices;
+
+	if (!ds)
+		return;
+	for (unsigned int i = ds->n; i-- > 0;) {
+		switch (ds->d[i].kind) {
+		case DEV_BLK: virtio_blk_destroy(ds->d[i].dev); break;
+		}
+	}
+	free(ds);
+	vm->devices = NULL;
 }

@@ -384,6 +384,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 		err = ember_ports_create(vm, &vm->ports);
 	if (err)
 		FAIL("cannot create legacy devices: %s", strerror(-err));
+	/* The event loop before the virtio devices: they register kicks, timers
+	 * and backend fds on it. */
+	err = loop_init(&vm->loop);
+	if (err)
+		FAIL("epoll: %s", strerror(-err));
 	cmdline_init(&cmdline, cfg->cmdline ? cfg->cmdline : CONFIG_DEFAULT_CMDLINE);
 	err = devices_attach(vm, &cmdline, why, why_len);
 	if (err)
@@ -455,10 +460,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 	free(supported);
 	supported = NULL;
 
-	/* 9. Event loop and the stop signal. */
-	err = loop_init(&vm->loop);
-	if (err)
-		FAIL("epoll: %s", strerror(-err));
+	/* 9. The stop signal (the event loop exists since step 6). */
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_efd < 0) {
 		err = -errno;
@@ -495,6 +497,7 @@ void vm_destroy(struct vm *vm)
 		free(vm->vcpus);
 		vm->vcpus = NULL;
 	}
+	devices_destroy(vm);	/* before the loop and the VM fd go */
 	ember_ports_destroy(vm->ports);
 	serial_destroy(vm->serial);
 	rtc_destroy(vm->rtc);

@@ -20,6 +20,7 @@ struct serial;
 struct i8042;
 struct rtc;
 struct ember_ports;
+struct devices;
 
 /* Why the VM stopped; maps to ember's exit status (include/ember/guest_abi.h). */
 enum vm_stop_reason {
@@ -74,6 +75,7 @@ struct vm {
 	struct i8042 *i8042;
 	struct rtc *rtc;
 	struct ember_ports *ports;
+	struct devices *devices;	/* virtio-mmio devices (core/devices.c) */
 
 	int stop_efd;		/* eventfd: wakes the event loop on stop */
 	_Atomic int stop_reason;	/* enum vm_stop_reason; first writer wins */

@@ -16,7 +16,7 @@
 #include "virtio/queue.h"
 
 #define VIRTIO_MAX_QUEUES	4
-#define VIRTIO_NAME_MAX		32
+#define VIRTIO_NAME_MAX		80
 
 struct vm;
 

@@ -23,14 +23,14 @@ static inline void mmio_wr(struct virtio_dev *d, uint64_t off, uint32_t v)
 	virtio_mmio_access(d, off, (uint8_t *)&v, 4, true);
 }
 
-/* Dispatch whatever is ready on the loop, without blocking; returns events run. */
-static inline int loop_poll(struct loop *l)
+/* Dispatch what becomes ready within timeout_ms (then anything already ready). */
+static inline int loop_poll_ms(struct loop *l, int timeout_ms)
 {
 	struct epoll_event evs[32];
 	int total = 0;
 
 	for (;;) {
-		int n = epoll_wait(l->epfd, evs, 32, 0);
+		int n = epoll_wait(l->epfd, evs, 32, total ? 0 : timeout_ms);
 
 		if (n <= 0)
 			return total;
@@ -42,6 +42,23 @@ static inline int loop_poll(struct loop *l)
 		}
 		total += n;
 	}
+}
+
+/* Dispatch whatever is ready on the loop, without blocking; returns events run. */
+static inline int loop_poll(struct loop *l)
+{
+	return loop_poll_ms(l, 0);
+}
+
+/* Run the loop until the used ring has an entry or ~2 s pass. */
+static inline bool wait_used(struct loop *l, struct fake_ring *r)
+{
+	for (int i = 0; i < 200; i++) {
+		if (fake_used_idx(r) != r->last_used)
+			return true;
+		loop_poll_ms(l, 10);
+	}
+	return fake_used_idx(r) != r->last_used;
 }
 
 /* Interrupts signalled since the last call (reads the irqfd's eventfd). */
