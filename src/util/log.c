@@ -152,7 +152,11 @@ void log_msg(enum log_level level, const char *func, const char *fmt, ...)
 
 bool ratelimit_allow(struct ratelimit *rl, uint32_t *suppressed)
 {
-	uint64_t now = now_ns();
+	return ratelimit_allow_at(rl, now_ns(), suppressed);
+}
+
+bool ratelimit_allow_at(struct ratelimit *rl, uint64_t now, uint32_t *suppressed)
+{
 	uint64_t interval = (uint64_t)rl->interval_ms * 1000000ull;
 
 	if (!rl->initialised) {

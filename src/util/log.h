@@ -54,6 +54,8 @@ struct ratelimit {
 #define RATELIMIT_INIT(b, ms) { .burst = (b), .interval_ms = (ms) }
 /* true: log now (and *suppressed gets the count of dropped messages). */
 bool ratelimit_allow(struct ratelimit *rl, uint32_t *suppressed);
+/* The same decision at time `now` (ns, CLOCK_MONOTONIC); lets tests drive the clock. */
+bool ratelimit_allow_at(struct ratelimit *rl, uint64_t now, uint32_t *suppressed);
 
 #define log_warn_ratelimited(rl, fmt, ...) do {					\
 	uint32_t __sup;								\
