@@ -18,7 +18,7 @@ BUILD      := build
 # into the device tests).
 VIRTIO_PURE_SRCS := src/virtio/queue.c src/virtio/blk/blk_req.c src/util/ratelimiter.c \
                     src/cli/device_options.c
-VIRTIO_SRCS := src/virtio/mmio.c src/virtio/blk/blk.c
+VIRTIO_SRCS := src/virtio/mmio.c src/virtio/blk/blk.c src/virtio/rng.c src/virtio/balloon.c
 
 # Pure logic: no KVM, no threads; linked into ember, the unit tests and the fuzzers.
 PURE_SRCS  := src/util/log.c src/mem/gmem.c src/bus/bus.c src/arch/x86/e820.c \

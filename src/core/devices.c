@@ -8,12 +8,14 @@
 #include "core/devices.h"
 #include "core/vm.h"
 #include "mem/layout.h"
+#include "virtio/balloon.h"
 #include "virtio/blk/blk.h"
+#include "virtio/rng.h"
 
 /* GSIs 5..23 of the IOAPIC: at most 19 virtio-mmio devices. */
 #define DEVICES_MAX	(24u - LAYOUT_VIRTIO_GSI_BASE)
 
-enum dev_kind { DEV_BLK };
+enum dev_kind { DEV_BLK, DEV_RNG, DEV_BALLOON };
 
 struct devices {
 	unsigned int n;
@@ -111,6 +113,32 @@ int devices_attach(struct vm *vm, struct cmdline *cmdline, char *why, size_t why
 	/* Order (and so slots, GSIs and /dev/vdX names): drives, network
 	 * interfaces, vsock, entropy, balloon (docs/devices.md). */
 	err = attach_drives(vm, cmdline, why, why_len);
+	if (!err && vm->cfg->n_nets)
+		err = (snprintf(why, why_len, "virtio-net is not available in this build"), -ENOTSUP);
+	if (!err && vm->cfg->vsock.enabled)
+		err = (snprintf(why, why_len, "virtio-vsock is not available in this build"), -ENOTSUP);
+	if (!err && vm->cfg->entropy.enabled) {
+		struct virtio_rng *r = NULL;
+
+		err = reserve(vm, DEV_RNG, why, why_len);
+		if (!err) {
+			err = virtio_rng_create(vm, &vm->cfg->entropy, &r, why, why_len);
+			*last(vm) = r;
+		}
+		if (!err)
+			err = place(vm, cmdline, &r->vdev, why, why_len);
+	}
+	if (!err && vm->cfg->balloon.enabled) {
+		struct virtio_balloon *b = NULL;
+
+		err = reserve(vm, DEV_BALLOON, why, why_len);
+		if (!err) {
+			err = virtio_balloon_create(vm, &vm->cfg->balloon, &b, why, why_len);
+			*last(vm) = b;
+		}
+		if (!err)
+			err = place(vm, cmdline, &b->vdev, why, why_len);
+	}
 	return err;
 }
 
@@ -123,6 +151,8 @@ void devices_destroy(struct vm *vm)
 	for (unsigned int i = ds->n; i-- > 0;) {
 		switch (ds->d[i].kind) {
 		case DEV_BLK: virtio_blk_destroy(ds->d[i].dev); break;
+		case DEV_RNG: virtio_rng_destroy(ds->d[i].dev); break;
+		case DEV_BALLOON: virtio_balloon_destroy(ds->d[i].dev); break;
 		}
 	}
 	free(ds);
