@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "api/server.h"
 #include "cli/config_file.h"
 #include "cli/console.h"
@@ -129,6 +131,9 @@ static int cmd_vmm(int argc, char **argv, uint64_t start)
 	char why[600] = "";
 	int status;
 
+	/* jansson seeds its hash function from /dev/urandom on first use: do it
+	 * now, before any seccomp filter forbids open(). */
+	json_object_seed(0);
 	config_init(&cfg);
 	switch (vmm_options_parse(argc, argv, &o, &cfg, why, sizeof(why))) {
 	case OPTIONS_EXIT_OK:
@@ -172,7 +177,7 @@ static int cmd_vmm(int argc, char **argv, uint64_t start)
 		}
 		if (api_server_start(&api, vmm, !vmm->cfg.no_seccomp)) {
 			fprintf(stderr, "ember: cannot start the API thread\n");
-			api_server_stop(&api);
+			api_server_stop(&api, true);
 			vmm_destroy(vmm);
 			free(vmm);
 			return EMBER_EXIT_VMM_ERROR;
@@ -190,7 +195,7 @@ static int cmd_vmm(int argc, char **argv, uint64_t start)
 	}
 	vmm_shutdown(vmm);
 	if (!o.no_api)
-		api_server_stop(&api);
+		api_server_stop(&api, !vmm->vm || vmm->cfg.no_seccomp);
 	vmm_destroy(vmm);
 	free(vmm);
 	return status;

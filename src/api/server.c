@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -71,7 +72,7 @@ int api_server_bind(struct api_server *s, const char *path, size_t max_body, cha
 fail_errno:
 	err = errno ? -errno : -ENOMEM;
 	snprintf(why, why_len, "API socket '%s': %s", path, strerror(-err));
-	api_server_stop(s);
+	api_server_stop(s, true);
 	return err;
 }
 
@@ -81,7 +82,11 @@ static void conn_close(struct api_server *s, struct api_conn *c)
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
 	}
-	free(c->in);
+	/* The input buffer is mmap'd, not malloc'd: freeing a large block from
+	 * a thread's malloc arena can make glibc open /proc/sys/vm/overcommit_memory,
+	 * which the API thread's seccomp filter does not allow. */
+	if (c->in)
+		munmap(c->in, s->in_cap);
 	free(c->out);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -113,7 +118,18 @@ static void conn_flush(struct api_server *s, struct api_conn *c)
 	c->out = NULL;
 	c->out_len = c->out_off = 0;
 	if (c->close_after) {
-		conn_close(s, c);
+		/*
+		 * Lingering close: closing with unread input would reset the
+		 * connection and the peer could lose the reply.  The reply said
+		 * "Connection: close"; discard input until the peer closes or
+		 * API_DRAIN_TIMEOUT_MS passes.  (No shutdown(2): the API
+		 * thread's seccomp filter does not need it this way.)
+		 */
+		c->draining = true;
+		c->in_len = 0;
+		c->last_active_ns = now_ns();
+		ev.events = EPOLLIN;
+		epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 		return;
 	}
 	ev.events = EPOLLIN;
@@ -188,6 +204,7 @@ static void conn_process(struct api_server *s, struct api_conn *c)
 		if (n < 0) {
 			/* Unknown framing: answer and close, the stream cannot be resynchronised. */
 			conn_fault(c, why, false);
+			conn_flush(s, c);
 			break;
 		}
 		if (n == 0) {
@@ -208,8 +225,27 @@ static void conn_process(struct api_server *s, struct api_conn *c)
 	}
 }
 
+static void conn_drain(struct api_server *s, struct api_conn *c)
+{
+	for (;;) {
+		ssize_t n = recv(c->fd, c->in, s->in_cap, MSG_DONTWAIT);
+
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || errno != EAGAIN)
+			conn_close(s, c);
+		return;
+	}
+}
+
 static void conn_read(struct api_server *s, struct api_conn *c)
 {
+	if (c->draining) {
+		conn_drain(s, c);
+		return;
+	}
 	for (;;) {
 		ssize_t n;
 
@@ -272,8 +308,10 @@ static void accept_conn(struct api_server *s)
 			close(fd);
 			continue;
 		}
-		c->in = malloc(s->in_cap);
-		if (!c->in) {
+		c->in = mmap(NULL, s->in_cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			     -1, 0);
+		if (c->in == MAP_FAILED) {
+			c->in = NULL;
 			close(fd);
 			continue;
 		}
@@ -292,7 +330,13 @@ static void close_idle(struct api_server *s)
 	for (int i = 0; i < API_MAX_CONNS; i++) {
 		struct api_conn *c = &s->conns[i];
 
-		if (c->fd >= 0 && now - c->last_active_ns > API_IDLE_TIMEOUT_MS * 1000000ull) {
+		uint64_t limit = c->draining ? API_DRAIN_TIMEOUT_MS : API_IDLE_TIMEOUT_MS;
+
+		if (c->fd >= 0 && c->draining && now - c->last_active_ns > limit * 1000000ull) {
+			conn_close(s, c);
+			continue;
+		}
+		if (c->fd >= 0 && now - c->last_active_ns > limit * 1000000ull) {
 			log_info("API: closing a connection idle for %u s", API_IDLE_TIMEOUT_MS / 1000);
 			conn_close(s, c);
 		}
@@ -359,7 +403,7 @@ int api_server_start(struct api_server *s, struct vmm *vmm, bool seccomp)
 	return 0;
 }
 
-void api_server_stop(struct api_server *s)
+void api_server_stop(struct api_server *s, bool remove_socket)
 {
 	uint64_t one = 1;
 
@@ -380,7 +424,8 @@ void api_server_stop(struct api_server *s)
 		close(s->stop_efd);
 	s->listen_fd = s->epfd = s->stop_efd = -1;
 	if (s->sock_path) {
-		unlink(s->sock_path);
+		if (remove_socket)
+			unlink(s->sock_path);
 		free(s->sock_path);
 		s->sock_path = NULL;
 	}

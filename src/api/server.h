@@ -14,6 +14,7 @@ struct vmm;
 
 #define API_MAX_CONNS		16
 #define API_IDLE_TIMEOUT_MS	30000	/* a connection silent this long is closed */
+#define API_DRAIN_TIMEOUT_MS	1000	/* after an error reply: wait this long for the peer's EOF */
 
 struct api_conn {
 	int fd;			/* -1: free slot */
@@ -24,6 +25,7 @@ struct api_conn {
 	uint64_t last_active_ns;
 	bool close_after;	/* close once `out` is sent */
 	bool sent_continue;	/* "100 Continue" sent for the pending request */
+	bool draining;		/* reply sent and write side shut: discard input until EOF */
 };
 
 struct api_server {
@@ -45,7 +47,12 @@ int api_server_bind(struct api_server *s, const char *path, size_t max_body, cha
 		    size_t why_len) __must_check;
 /* Start the API thread serving `vmm`. 0 / -errno. */
 int api_server_start(struct api_server *s, struct vmm *vmm, bool seccomp) __must_check;
-/* Stop and join the thread, close everything and remove the socket. */
-void api_server_stop(struct api_server *s);
+/*
+ * Stop and join the thread and close everything; remove the socket file if
+ * remove_socket (the caller passes false once the VMM thread's seccomp filter,
+ * which has no unlink, is on: like Firecracker, the socket is then left for
+ * the launcher to remove).
+ */
+void api_server_stop(struct api_server *s, bool remove_socket);
 
 #endif

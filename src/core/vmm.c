@@ -270,6 +270,8 @@ static void execute(struct vmm *v, struct vmm_action *a)
 	char why[600];
 	json_t *j;
 
+	log_info("API request: %s%s%s", api_op_name(a->call.op), a->call.id[0] ? " " : "",
+		 a->call.id);
 	switch (a->call.op) {
 	case OP_GET_INFO:
 		reply_json(a, json_pack("{s:s,s:s,s:s,s:s}", "id", v->id, "state", state_name(v),
