@@ -12,10 +12,12 @@ SAN_OPT        ?= -O2 -g
 SAN_CFLAGS     := $(SAN_FLAGS) -Wno-error
 # _FORTIFY_SOURCE and the stack protector duplicate what ASan checks, and
 # fortify wrappers hide some accesses from it: drop them in this build.
-SAN_MAKE       = $(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS_OPT="$(SAN_OPT)" \
+# Runtime options for the sanitized tests only (the environment's win).
+ASAN_OPTIONS   ?= detect_leaks=1:abort_on_error=1:strict_string_checks=1
+UBSAN_OPTIONS  ?= print_stacktrace=1:halt_on_error=1
+SAN_MAKE       = ASAN_OPTIONS="$(ASAN_OPTIONS)" UBSAN_OPTIONS="$(UBSAN_OPTIONS)" \
+		 $(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CFLAGS_OPT="$(SAN_OPT)" \
 		 HARDEN=-fPIE EXTRA_CFLAGS="$(SAN_CFLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)"
-export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1:strict_string_checks=1
-export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
 # The ember binary inside any build tree (used with BUILD=build-asan).
 $(BUILD)/ember: $(PURE_OBJS) $(VMM_OBJS)

@@ -46,8 +46,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i <= size && argc <= MAX_ARGS; i++) {
 		if (i < size && data[i])
 			continue;
-		copies[ncopies] = strndup((const char *)data + start, i - start);
+		/* Not strndup: the input has no NUL after its last byte. */
+		copies[ncopies] = malloc(i - start + 1);
 		FUZZ_ASSERT(copies[ncopies]);
+		memcpy(copies[ncopies], data + start, i - start);
+		copies[ncopies][i - start] = 0;
 		argv[argc++] = copies[ncopies++];
 		start = i + 1;
 	}
