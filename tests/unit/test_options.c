@@ -124,6 +124,19 @@ static void test_options_mem_out_of_range_refused(void)
 	CHECK_EQ(cfg.mem_mib, LAYOUT_MAX_MEM_MIB);
 }
 
+static void test_options_acpi_and_seccomp_switches(void)
+{
+	CHECK_EQ(parse("--kernel", "k", NULL), OPTIONS_RUN);
+	CHECK(cfg.acpi && !cfg.no_seccomp);			/* defaults */
+	CHECK_EQ(parse("--kernel", "k", "--acpi", "off", "--no-seccomp", NULL), OPTIONS_RUN);
+	CHECK(!cfg.acpi && cfg.no_seccomp);
+	CHECK_EQ(parse("--kernel", "k", "--acpi=off", "--acpi", "on", NULL), OPTIONS_RUN);
+	CHECK(cfg.acpi);
+	CHECK_EQ(parse("--kernel", "k", "--acpi", "yes", NULL), OPTIONS_BAD);
+	CHECK(strstr(why, "--acpi") != NULL);
+	CHECK_EQ(parse("--kernel", "k", "--acpi", NULL), OPTIONS_BAD);
+}
+
 static void test_options_bad_log_level_refused(void)
 {
 	CHECK_EQ(parse("--kernel", "k", "--log-level", "loud", NULL), OPTIONS_BAD);
@@ -256,6 +269,7 @@ int main(void)
 	RUN(test_options_last_repeat_wins);
 	RUN(test_options_cpus_out_of_range_refused);
 	RUN(test_options_mem_out_of_range_refused);
+	RUN(test_options_acpi_and_seccomp_switches);
 	RUN(test_options_bad_log_level_refused);
 	RUN(test_options_unknown_option_refused);
 	RUN(test_options_missing_value_refused);
