@@ -36,6 +36,9 @@ static int load_elf(struct gmem *m, const uint8_t *buf, const struct elf_info *e
 	/* The entry must be code we loaded, or the guest starts in zeroes. */
 	if (plan->entry < ei->lowest || plan->entry >= ei->highest)
 		return -EINVAL;
+	/* PVH starts in 32-bit protected mode: a higher entry is unreachable. */
+	if (plan->proto == BOOT_PVH && plan->entry > UINT32_MAX)
+		return -EINVAL;
 	return 0;
 }
 

@@ -105,6 +105,23 @@ static void test_load_elf_entry_outside_loaded_range_refused(void)
 	gmem_destroy(&m);
 }
 
+/* PVH enters in 32-bit protected mode: an entry above 4 GiB cannot be reached. */
+static void test_load_elf_pvh_entry_above_4gib_refused(void)
+{
+	struct gmem m = mem(5000);
+	struct fake_elf e = fake_elf_pvh_default();
+	struct boot_plan p;
+
+	e.segs[0].paddr = LAYOUT_HIGH_START;
+	e.pvh_descsz = 8;
+	e.pvh_entry = LAYOUT_HIGH_START + 0x10;
+	CHECK_EQ(load_elf(&m, &e, &p), -EINVAL);
+	e.pvh_descsz = 0;				/* the 64-bit entry may be high */
+	e.entry = LAYOUT_HIGH_START + 0x10;
+	CHECK_EQ(load_elf(&m, &e, &p), 0);
+	gmem_destroy(&m);
+}
+
 /* Below 1 MiB live the boot structures (docs/memory-map.md): no kernel may load there. */
 static void test_load_elf_segment_below_1mib_refused(void)
 {
@@ -400,6 +417,7 @@ int main(void)
 	RUN(test_load_elf_copies_and_zero_fills);
 	RUN(test_load_elf_without_note_is_linux64);
 	RUN(test_load_elf_entry_outside_loaded_range_refused);
+	RUN(test_load_elf_pvh_entry_above_4gib_refused);
 	RUN(test_load_elf_segment_below_1mib_refused);
 	RUN(test_load_elf_too_big_for_memory_is_e2big);
 	RUN(test_load_elf_into_mmio_gap_is_e2big);
