@@ -45,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	FUZZ_ASSERT(plan.entry >= plan.kernel_start && plan.entry < plan.kernel_end);
 	FUZZ_ASSERT(plan.kernel_start >= LAYOUT_HIGH_RAM);
+	FUZZ_ASSERT(plan.proto != BOOT_PVH || plan.entry <= UINT32_MAX);
 	FUZZ_ASSERT(plan.cmdline_max >= 1 && plan.cmdline_max <= LAYOUT_CMDLINE_MAX);
 	if (!initrd_place(m, &plan, 4096, &initrd)) {
 		FUZZ_ASSERT(initrd % 4096 == 0 && initrd >= plan.kernel_end);
