@@ -41,9 +41,11 @@ size_t fake_elf_build(uint8_t *buf, size_t cap, const struct fake_elf *e)
 	size_t total = off;
 	Elf64_Ehdr *eh;
 
+	if (e->nsegs > FAKE_ELF_MAX_SEGS)
+		return 0;
 	for (unsigned int i = 0; i < e->nsegs; i++)
 		total += e->segs[i].filesz;
-	if (e->nsegs > FAKE_ELF_MAX_SEGS || total > cap)
+	if (total > cap)
 		return 0;
 	memset(buf, 0, total);
 
