@@ -20,6 +20,10 @@ VIRTIO_PURE_SRCS := src/virtio/queue.c src/virtio/blk/blk_req.c src/util/ratelim
                     src/cli/device_options.c
 VIRTIO_SRCS := src/virtio/mmio.c src/virtio/blk/blk.c src/virtio/rng.c src/virtio/balloon.c
 
+# Snapshots: the state-file format is pure (unit tests, fuzzers); capture and restore need KVM.
+SNAPSHOT_PURE_SRCS := src/snapshot/format.c src/snapshot/state.c
+SNAPSHOT_SRCS      := src/snapshot/vm_snap.c
+
 # Pure logic: no KVM, no threads; linked into ember, the unit tests and the fuzzers.
 PURE_SRCS  := src/util/log.c src/mem/gmem.c src/bus/bus.c src/arch/x86/e820.c \
               src/arch/x86/mptable.c src/arch/x86/cpuid.c src/arch/x86/regs.c \
@@ -28,11 +32,11 @@ PURE_SRCS  := src/util/log.c src/mem/gmem.c src/bus/bus.c src/arch/x86/e820.c \
               src/cli/options.c src/boot/cmdline.c \
               src/util/metrics.c src/api/http.c src/api/schema.c src/api/routes.c \
               src/cli/config_file.c src/cli/vmm_options.c \
-              $(VIRTIO_PURE_SRCS)
+              $(VIRTIO_PURE_SRCS) $(SNAPSHOT_PURE_SRCS)
 VMM_SRCS   := src/event/loop.c src/kvm/vcpu.c src/core/vm.c src/dev/serial.c \
               src/dev/i8042.c src/dev/rtc.c src/dev/ember_ports.c src/cli/console.c src/core/devices.c \
               src/sandbox/seccomp.c src/sandbox/filters.c src/main.c \
-              src/core/vmm.c src/api/server.c $(VIRTIO_SRCS)
+              src/core/vmm.c src/api/server.c $(VIRTIO_SRCS) $(SNAPSHOT_SRCS)
 
 PURE_OBJS  := $(PURE_SRCS:%.c=$(BUILD)/%.o)
 VMM_OBJS   := $(VMM_SRCS:%.c=$(BUILD)/%.o)

@@ -18,6 +18,7 @@
 #include "core/vmm.h"
 #include "ember/guest_abi.h"
 #include "sandbox/sandbox.h"
+#include "snapshot/snapshot.h"
 #include "util/metrics.h"
 
 static double ms(uint64_t from, uint64_t to)
@@ -57,6 +58,7 @@ static int cmd_run(int argc, char **argv, uint64_t start)
 {
 	struct vm_config cfg;
 	struct console con;
+	struct snap_restore snap;
 	struct vm vm;
 	char why[512] = "";
 	int level = LOG_WARN, status, err;
@@ -77,7 +79,16 @@ static int cmd_run(int argc, char **argv, uint64_t start)
 	}
 	log_set_level((enum log_level)level);
 	config_done = now_ns();
-	err = vm_create(&vm, &cfg, why, sizeof(why));
+	if (cfg.restore_path) {
+		/* The snapshot is read and checked whole before any KVM work. */
+		err = snap_restore_open(&snap, cfg.restore_path, cfg.restore_mem_path, &cfg, why,
+					sizeof(why));
+		if (!err)
+			err = vm_create_restored(&vm, &cfg, &snap, why, sizeof(why));
+		snap_restore_close(&snap);
+	} else {
+		err = vm_create(&vm, &cfg, why, sizeof(why));
+	}
 	if (err) {
 		fprintf(stderr, "ember: %s\n", why);
 		config_free(&cfg);
@@ -85,6 +96,25 @@ static int cmd_run(int argc, char **argv, uint64_t start)
 	}
 	vm.times.process_start = start;
 	vm.times.config_done = config_done;
+	if (cfg.marker_snap_path) {
+		struct snap_create_args a = { .snap_path = cfg.marker_snap_path,
+					      .mem_path = cfg.marker_mem_path,
+					      .diff = cfg.marker_diff };
+
+		if (snap_at_marker_arm(&vm, &a, cfg.marker_continue)) {
+			fprintf(stderr, "ember: cannot arm --snapshot-at-marker\n");
+			vm_destroy(&vm);
+			config_free(&cfg);
+			return EMBER_EXIT_VMM_ERROR;
+		}
+	}
+	if (cfg.restore_path && !cfg.restore_resume) {
+		/* No thread runs yet: this only marks the VM paused. */
+		if (vm_pause(&vm))
+			log_warn("cannot start the restored VM paused");
+		fprintf(stderr, "ember: the restored VM is paused (pass --resume to run it); "
+			"Ctrl-A x quits\n");
+	}
 	if (console_attach(&con, &vm, cfg.serial_raw)) {
 		fprintf(stderr, "ember: cannot attach the console\n");
 		vm_destroy(&vm);
@@ -93,6 +123,7 @@ static int cmd_run(int argc, char **argv, uint64_t start)
 	}
 	r = vm_run(&vm);
 	console_detach(&con);
+	snap_at_marker_disarm(&vm);
 	status = vm_exit_status(&vm, r);
 	if (cfg.boot_time)
 		print_boot_times(&vm);

@@ -15,6 +15,7 @@ enum {
 	OPT_HELP = 'h', OPT_VERSION = 'V',
 	OPT_BOOT_TIME = 256, OPT_UCALL, OPT_NO_PIT, OPT_LOG_LEVEL, OPT_NO_RAW, OPT_ACPI,
 	OPT_NO_SECCOMP, OPT_DISK, OPT_NET, OPT_VSOCK, OPT_RNG, OPT_BALLOON,
+	OPT_RESTORE, OPT_MEM_FILE, OPT_RESUME, OPT_SNAP_MARKER, OPT_TRACK_DIRTY,
 };
 
 static const struct {
@@ -52,6 +53,18 @@ static const struct {
 	  "virtio-rng entropy device (from getrandom)" },
 	{ { "balloon", required_argument, NULL, OPT_BALLOON }, "MiB[,..]",
 	  "virtio-balloon with a target size: deflate_on_oom, stats=SECONDS" },
+	{ { "restore", required_argument, NULL, OPT_RESTORE }, "SNAP",
+	  "restore the VM from a snapshot state file instead of booting (with --mem-file)" },
+	{ { "mem-file", required_argument, NULL, OPT_MEM_FILE }, "PATH",
+	  "the snapshot's memory file, mapped copy-on-write" },
+	{ { "resume", no_argument, NULL, OPT_RESUME }, NULL,
+	  "run the restored VM at once (otherwise it waits paused)" },
+	{ { "snapshot-at-marker", required_argument, NULL, OPT_SNAP_MARKER },
+	  "SNAP,MEM[,diff][,continue]",
+	  "at the guest's first boot marker (port 0x440 = 123) write a snapshot, then "
+	  "stop (or continue)" },
+	{ { "track-dirty-pages", no_argument, NULL, OPT_TRACK_DIRTY }, NULL,
+	  "log guest writes so that diff snapshots can be taken" },
 	{ { "log-level", required_argument, NULL, OPT_LOG_LEVEL }, "LEVEL",
 	  "error, warn (default), info, debug" },
 	{ { "help", no_argument, NULL, OPT_HELP }, NULL, "this help" },
@@ -100,6 +113,38 @@ static int set_str(char **dst, const char *v)
 	free(*dst);
 	*dst = strdup(v);
 	return *dst ? 0 : -ENOMEM;
+}
+
+/* --snapshot-at-marker SNAP,MEM[,diff][,continue] */
+static int parse_snap_marker(struct vm_config *cfg, const char *arg, char *why, size_t why_len)
+{
+	char *s = strdup(arg), *save = NULL, *tok;
+	unsigned int n = 0;
+	int err = 0;
+
+	if (!s) {
+		snprintf(why, why_len, "out of memory");
+		return -ENOMEM;
+	}
+	for (tok = strtok_r(s, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save), n++) {
+		if (n == 0)
+			err = set_str(&cfg->marker_snap_path, tok);
+		else if (n == 1)
+			err = set_str(&cfg->marker_mem_path, tok);
+		else if (!strcmp(tok, "diff"))
+			cfg->marker_diff = true;
+		else if (!strcmp(tok, "continue"))
+			cfg->marker_continue = true;
+		else
+			err = -EINVAL;
+	}
+	free(s);
+	if (err || n < 2) {
+		snprintf(why, why_len, "--snapshot-at-marker '%s': expected SNAP,MEM[,diff][,continue]",
+			 arg);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 enum options_result options_parse_run(int argc, char **argv, struct vm_config *cfg,
@@ -173,6 +218,20 @@ enum options_result options_parse_run(int argc, char **argv, struct vm_config *c
 				return OPTIONS_BAD;
 			break;
 		}
+		case OPT_RESTORE:
+		case OPT_MEM_FILE:
+			if (set_str(c == OPT_RESTORE ? &cfg->restore_path : &cfg->restore_mem_path,
+				    optarg)) {
+				snprintf(why, why_len, "out of memory");
+				return OPTIONS_BAD;
+			}
+			break;
+		case OPT_RESUME: cfg->restore_resume = true; break;
+		case OPT_TRACK_DIRTY: cfg->track_dirty_pages = true; break;
+		case OPT_SNAP_MARKER:
+			if (parse_snap_marker(cfg, optarg, why, why_len))
+				return OPTIONS_BAD;
+			break;
 		case OPT_LOG_LEVEL: {
 			enum log_level l;
 

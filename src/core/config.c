@@ -32,6 +32,10 @@ void config_free(struct vm_config *c)
 	free(c->logger.log_path);
 	free(c->logger.module);
 	free(c->metrics.metrics_path);
+	free(c->restore_path);
+	free(c->restore_mem_path);
+	free(c->marker_snap_path);
+	free(c->marker_mem_path);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -61,6 +65,10 @@ int config_copy(struct vm_config *dst, const struct vm_config *src)
 	err |= dup_str(&dst->logger.log_path, src->logger.log_path);
 	err |= dup_str(&dst->logger.module, src->logger.module);
 	err |= dup_str(&dst->metrics.metrics_path, src->metrics.metrics_path);
+	err |= dup_str(&dst->restore_path, src->restore_path);
+	err |= dup_str(&dst->restore_mem_path, src->restore_mem_path);
+	err |= dup_str(&dst->marker_snap_path, src->marker_snap_path);
+	err |= dup_str(&dst->marker_mem_path, src->marker_mem_path);
 	if (err) {
 		config_free(dst);
 		return -ENOMEM;
@@ -159,6 +167,23 @@ int config_check_devices(const struct vm_config *c, char *why, size_t why_len)
 
 int config_validate(const struct vm_config *c, char *why, size_t why_len)
 {
+	if (c->restore_path) {
+		/* The machine comes from the snapshot (docs/snapshots.md). */
+		if (c->kernel_path || c->initrd_path || c->cmdline) {
+			snprintf(why, why_len, "--restore takes the machine from the snapshot: "
+				 "--kernel, --initrd and --cmdline cannot be given with it");
+			return -EINVAL;
+		}
+		if (!c->restore_mem_path) {
+			snprintf(why, why_len, "--restore needs --mem-file PATH");
+			return -EINVAL;
+		}
+		return config_check_devices(c, why, why_len);
+	}
+	if (c->restore_mem_path || c->restore_resume) {
+		snprintf(why, why_len, "--mem-file and --resume go with --restore");
+		return -EINVAL;
+	}
 	if (!c->kernel_path || !*c->kernel_path) {
 		snprintf(why, why_len, "no kernel: --kernel PATH is required");
 		return -EINVAL;

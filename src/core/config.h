@@ -144,11 +144,19 @@ struct vm_config {
 
 	/* Set through the API, the config file or the top-level flags. */
 	bool boot_source_set;	/* a kernel was configured (InstanceStart needs it) */
-	bool track_dirty_pages;	/* accepted; dirty logging is not wired yet */
+	bool track_dirty_pages;	/* KVM dirty logging on guest RAM: diff snapshots */
 	char *serial_out_path;	/* NULL: stdout */
 	struct logger_cfg logger;
 	struct metrics_cfg metrics;
 	struct cpu_config_cfg cpu_config;
+
+	/* Snapshots, `ember run` flags (docs/snapshots.md). */
+	char *restore_path;	/* --restore: the VM comes from this state file */
+	char *restore_mem_path;	/* --mem-file: its memory file */
+	bool restore_resume;	/* --resume: run at once (else it stays paused) */
+	char *marker_snap_path;	/* --snapshot-at-marker SNAP,MEM[,diff][,continue] */
+	char *marker_mem_path;
+	bool marker_diff, marker_continue;
 };
 
 /* Defaults: 1 vCPU, 128 MiB, PIT on, no kernel. */

@@ -25,6 +25,7 @@
 #include "kvm/vcpu.h"
 #include "mem/layout.h"
 #include "sandbox/sandbox.h"
+#include "snapshot/snapshot.h"
 
 #define KVM_TSS_ADDR		0xfffbd000ull	/* 3 pages just below the BIOS area */
 #define KVM_IDENTITY_MAP_ADDR	0xfffbc000ull
@@ -128,6 +129,8 @@ static int set_memory(struct vm *vm)
 			.guest_phys_addr = vm->mem.regions[i].gpa,
 			.memory_size = vm->mem.regions[i].size,
 			.userspace_addr = (uint64_t)(uintptr_t)vm->mem.regions[i].hva,
+			/* diff snapshots read KVM's dirty log (docs/snapshots.md) */
+			.flags = vm->cfg->track_dirty_pages ? KVM_MEM_LOG_DIRTY_PAGES : 0,
 		};
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
 			return -errno;
@@ -246,7 +249,9 @@ static int open_serial_out(struct vm *vm, int *fd)
 	return 0;
 }
 
-int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_len)
+/* The builder; `snap` != NULL restores a snapshot instead of booting a kernel. */
+static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore *snap,
+		 char *why, size_t why_len)
 {
 	int out_fd;
 	struct cpuid_table *supported = NULL;
@@ -270,14 +275,15 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 	pthread_cond_init(&vm->pause_cond, NULL);
 	vm->pause_sync_ready = true;
 
-	/* 1. Inputs first: bad files fail before any KVM work. */
-	err = map_file(cfg->kernel_path, "kernel", &kernel, &kernel_len, why, why_len);
+	/* 1. Inputs first: bad files fail before any KVM work (a snapshot has
+	 *    been read and checked by snap_restore_open already). */
+	err = snap ? 0 : map_file(cfg->kernel_path, "kernel", &kernel, &kernel_len, why, why_len);
 	if (err) {
 		err = -EINVAL;
 		input_error = true;
 		goto fail;
 	}
-	if (cfg->initrd_path) {
+	if (cfg->initrd_path && !snap) {
 		err = map_file(cfg->initrd_path, "initrd", &initrd, &initrd_len, why, why_len);
 		if (err) {
 			err = -EINVAL;
@@ -292,16 +298,19 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 		err = -ENODEV;
 		goto fail;
 	}
-	supported = malloc(sizeof(*supported));
-	if (!supported) {
-		err = -ENOMEM;
-		FAIL("out of memory");
+	/* A snapshot carries its vCPUs' CPUID: nothing to fetch. */
+	if (!snap) {
+		supported = malloc(sizeof(*supported));
+		if (!supported) {
+			err = -ENOMEM;
+			FAIL("out of memory");
+		}
+		fetch.kvm_fd = vm->kvm_fd;
+		fetch.table = supported;
+		fetching = pthread_create(&fetch_thread, NULL, cpuid_fetch_thread, &fetch) == 0;
+		if (!fetching)
+			cpuid_fetch_thread(&fetch);
 	}
-	fetch.kvm_fd = vm->kvm_fd;
-	fetch.table = supported;
-	fetching = pthread_create(&fetch_thread, NULL, cpuid_fetch_thread, &fetch) == 0;
-	if (!fetching)
-		cpuid_fetch_thread(&fetch);
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {
 		err = -errno;
@@ -320,10 +329,18 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 
 	/* 3. Guest memory, registered before the irqchip: much cheaper that way
 	 *    (see docs/performance.md). */
-	err = gmem_create_x86(&vm->mem, MiB(cfg->mem_mib));
-	if (err)
-		FAIL("cannot map %llu MiB of guest memory: %s",
-		     (unsigned long long)cfg->mem_mib, strerror(-err));
+	if (snap) {
+		err = snap_restore_memory(snap, &vm->mem, why, why_len);
+		if (err) {
+			input_error = err == -EINVAL;
+			goto fail;
+		}
+	} else {
+		err = gmem_create_x86(&vm->mem, MiB(cfg->mem_mib));
+		if (err)
+			FAIL("cannot map %llu MiB of guest memory: %s",
+			     (unsigned long long)cfg->mem_mib, strerror(-err));
+	}
 	err = set_memory(vm);
 	if (err)
 		FAIL("KVM_SET_USER_MEMORY_REGION failed: %s", strerror(-err));
@@ -346,7 +363,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 		FAIL("cannot set the IOAPIC ID: %s", strerror(-err));
 	vm->times.vm_created = now_ns();
 
-	/* 5. Kernel, initrd, command line and boot tables. */
+	/* 5. Kernel, initrd, command line and boot tables: a restored guest's
+	 *    memory holds them already. */
+	if (snap)
+		goto devices;
 	err = kernel_load(&vm->mem, kernel, kernel_len, &vm->plan);
 	if (err == -ENOEXEC)
 		INPUT_FAIL("kernel '%s' is not an x86-64 ELF vmlinux or a bzImage", cfg->kernel_path);
@@ -371,6 +391,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 			FAIL("initrd placement failed");
 		}
 	}
+devices:
 	/* 6. Devices: legacy ones in port order, then virtio-mmio slots, which
 	 *    announce themselves on the command line. */
 	err = i8042_create(vm, &vm->i8042);
@@ -395,6 +416,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 		goto fail;
 
 
+	if (snap)
+		goto vcpus;
 	/* 7. Command line and boot tables. */
 	cmdline_len = write_cmdline(vm, &cmdline, vm->plan.cmdline_max);
 	if (cmdline_len < 0) {
@@ -426,6 +449,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 	}
 	vm->times.kernel_loaded = now_ns();
 
+vcpus:
 	/* 8. vCPUs. */
 	vm->nvcpus = cfg->vcpus;
 	vm->vcpus = calloc(vm->nvcpus, sizeof(*vm->vcpus));
@@ -439,10 +463,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 		pthread_join(fetch_thread, NULL);
 		fetching = false;
 	}
-	err = fetch.err;
+	err = snap ? 0 : fetch.err;
 	if (err)
 		FAIL("KVM_GET_SUPPORTED_CPUID failed: %s", strerror(-err));
-	tsc_khz = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ) > 0 ? 0 : -1;
+	tsc_khz = snap ? -1 : ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ) > 0 ? 0 : -1;
 	for (unsigned int i = 0; i < vm->nvcpus; i++) {
 		err = vcpu_create(vm, i);
 		if (err)
@@ -452,6 +476,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 			if (tsc_khz < 0)
 				tsc_khz = 0;
 		}
+		if (snap)
+			continue;	/* state comes from the snapshot, below */
 		err = vcpu_configure(&vm->vcpus[i], supported, tsc_khz > 0 ? (uint32_t)tsc_khz : 0,
 				     &vm->plan);
 		if (err)
@@ -466,9 +492,18 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_
 		err = -errno;
 		FAIL("eventfd: %s", strerror(errno));
 	}
+	/* 10. A snapshot's vCPU, interrupt controller and device state. */
+	if (snap) {
+		err = snap_restore_apply(snap, vm, why, why_len);
+		if (err) {
+			input_error = err == -EINVAL;
+			goto fail;
+		}
+	}
 	vm->times.vcpus_ready = now_ns();
 
-	munmap(kernel, kernel_len);
+	if (kernel)
+		munmap(kernel, kernel_len);
 	if (initrd)
 		munmap(initrd, initrd_len);
 	return 0;
@@ -486,6 +521,17 @@ fail:
 		munmap(initrd, initrd_len);
 	vm_destroy(vm);
 	return err ? err : -EIO;
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_len)
+{
+	return build(vm, cfg, NULL, why, why_len);
+}
+
+int vm_create_restored(struct vm *vm, const struct vm_config *cfg, struct snap_restore *snap,
+		       char *why, size_t why_len)
+{
+	return build(vm, cfg, snap, why, why_len);
 }
 
 void vm_destroy(struct vm *vm)
@@ -687,6 +733,7 @@ int vm_exit_status(const struct vm *vm, enum vm_stop_reason r)
 		return EMBER_EXIT_GUEST_PANIC;
 	case VM_STOP_TEST_DONE:
 	case VM_STOP_USER:
+	case VM_STOP_SNAPSHOT:
 		return EMBER_EXIT_OK;
 	case VM_STOP_TEST_FAILED:
 		return EMBER_EXIT_TEST_FAILED;

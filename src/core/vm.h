@@ -32,6 +32,7 @@ enum vm_stop_reason {
 	VM_STOP_TEST_FAILED,	/* ucall ASSERT/ABORT */
 	VM_STOP_ERROR,		/* unrecoverable vCPU exit or VMM failure */
 	VM_STOP_USER,		/* escape key or signal */
+	VM_STOP_SNAPSHOT,	/* --snapshot-at-marker wrote its snapshot */
 };
 
 /* Boot-time breakdown, CLOCK_MONOTONIC ns; 0 = not reached. */
@@ -89,12 +90,27 @@ struct vm {
 	pthread_cond_t pause_cond;	/* parked vCPUs wait; vm_pause waits for them */
 	unsigned int paused_vcpus;	/* under pause_lock */
 	bool pause_sync_ready;		/* lock and cond initialised */
+
+	/* Snapshots (src/snapshot/, docs/snapshots.md). */
+	bool snap_have_base;	/* a full snapshot was written or restored: diffs allowed */
+	void (*marker_hook)(struct vm *vm);	/* first boot marker, on a vCPU thread */
+	void *marker_opaque;
 };
 
 /* Build the whole VM from a validated config, in the order in docs/boot.md.
  * On failure everything is undone and *why holds a one-line reason. */
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *why, size_t why_len) __must_check;
 void vm_destroy(struct vm *vm);
+
+/*
+ * The same builder for a snapshot opened with snap_restore_open(): guest RAM
+ * maps the snapshot's memory file, no kernel or boot tables are written, and
+ * the saved vCPU, interrupt controller and device state is loaded last.
+ * Returns -EINVAL when the snapshot's state is refused (ember exits 2).
+ */
+struct snap_restore;
+int vm_create_restored(struct vm *vm, const struct vm_config *cfg, struct snap_restore *snap,
+		       char *why, size_t why_len) __must_check;
 
 /* Start vCPU threads and run the event loop until the VM stops.
  * Returns the stop reason. */
@@ -112,7 +128,9 @@ int vm_pause(struct vm *vm) __must_check;
 /* Let parked vCPUs run again. */
 void vm_resume(struct vm *vm);
 bool vm_is_paused(const struct vm *vm);
-/* Called by each vCPU thread before KVM_RUN: parks while a pause is on. */
+/* Called by each vCPU thread after KVM_RUN returned -EINTR: parks while a
+ * pause is on.  The vCPU loop enters KVM_RUN with immediate_exit set while a
+ * pause is pending, so a parked vCPU has no half-done PIO/MMIO (snapshots). */
 void vm_vcpu_pause_point(struct vcpu *v);
 
 /* Drive a legacy interrupt line (ISA IRQ / GSI). Thread-safe. */

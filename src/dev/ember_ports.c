@@ -44,7 +44,9 @@ static void bootmark_access(void *opaque, uint64_t off, uint8_t *data, uint32_t 
 	if (!is_write || len != 1 || data[0] != EMBER_BOOT_MARK_INIT)
 		return;
 	/* Only the first marker counts. */
-	atomic_compare_exchange_strong(&p->vm->times.init_marker, &zero, now_ns());
+	if (atomic_compare_exchange_strong(&p->vm->times.init_marker, &zero, now_ns()) &&
+	    p->vm->marker_hook)
+		p->vm->marker_hook(p->vm);	/* --snapshot-at-marker */
 }
 
 /* ACPI hardware-reduced sleep control: SLP_EN with SLP_TYP 5 (\_S5) powers off. */

@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/vm.h"
 #include "dev/legacy.h"
+#include "snapshot/format.h"
 
 #define I8042_DATA	0x60
 #define I8042_CMD	0x64
@@ -143,6 +145,44 @@ void i8042_send_ctrl_alt_del(struct i8042 *k)
 	k->ctr |= CTR_KBDINT;
 	update_irq_locked(k);
 	pthread_mutex_unlock(&k->lock);
+}
+
+enum { KBD_CTR = 1, KBD_STATUS, KBD_PENDING_CMD, KBD_OUTQ };
+
+void i8042_save(struct i8042 *k, struct snap_writer *w)
+{
+	uint8_t q[OUTQ];
+
+	pthread_mutex_lock(&k->lock);
+	snap_put_u32(w, KBD_CTR, k->ctr);
+	snap_put_u32(w, KBD_STATUS, k->status);
+	snap_put_u32(w, KBD_PENDING_CMD, k->pending_cmd);
+	for (unsigned int i = 0; i < k->out_count; i++)
+		q[i] = k->outq[(k->out_head + i) % OUTQ];
+	snap_put_bytes(w, KBD_OUTQ, q, k->out_count);
+	pthread_mutex_unlock(&k->lock);
+}
+
+int i8042_restore(struct i8042 *k, struct snap_reader *r)
+{
+	uint32_t ctr = 0, status = 0, cmd = 0;
+	const uint8_t *q = NULL;
+	size_t n = 0;
+
+	if (snap_get_u32_range(r, KBD_CTR, 0, 0xff, &ctr) ||
+	    snap_get_u32_range(r, KBD_STATUS, 0, 0xff, &status) ||
+	    snap_get_u32_range(r, KBD_PENDING_CMD, 0, 0xff, &cmd) ||
+	    snap_require(r, KBD_OUTQ) || snap_get_blob(r, KBD_OUTQ, &q, &n, OUTQ))
+		return -EINVAL;
+	pthread_mutex_lock(&k->lock);
+	k->ctr = (uint8_t)ctr;
+	k->status = (uint8_t)status;
+	k->pending_cmd = (uint8_t)cmd;
+	memcpy(k->outq, q, n);
+	k->out_head = 0;
+	k->out_count = (unsigned int)n;
+	pthread_mutex_unlock(&k->lock);
+	return 0;
 }
 
 int i8042_create(struct vm *vm, struct i8042 **out)

@@ -16,6 +16,15 @@ void i8042_destroy(struct i8042 *k);
 /* Queue the Ctrl-Alt-Del scancodes and raise IRQ 1 (any thread). */
 void i8042_send_ctrl_alt_del(struct i8042 *k);
 
+/* Snapshot state (docs/snapshot-format.md, sections I8042 and RTC).
+ * Restore checks every value: 0 or -EINVAL, reason recorded in the reader. */
+struct snap_writer;
+struct snap_reader;
+void i8042_save(struct i8042 *k, struct snap_writer *w);
+int i8042_restore(struct i8042 *k, struct snap_reader *r) __must_check;
+void rtc_save(struct rtc *r, struct snap_writer *w);
+int rtc_restore(struct rtc *rtc, struct snap_reader *r) __must_check;
+
 /* MC146818 CMOS RTC at 0x70/0x71, time from the host's realtime clock. */
 int rtc_create(struct vm *vm, struct rtc **out) __must_check;
 void rtc_destroy(struct rtc *r);

@@ -8,6 +8,7 @@
 
 #include "core/vm.h"
 #include "dev/legacy.h"
+#include "snapshot/format.h"
 
 #define RTC_INDEX	0x70
 #define RTC_DATA	0x71
@@ -96,6 +97,31 @@ static void rtc_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 		}
 	}
 	pthread_mutex_unlock(&r->lock);
+}
+
+enum { RTC_SNAP_INDEX = 1, RTC_SNAP_CMOS };
+
+void rtc_save(struct rtc *r, struct snap_writer *w)
+{
+	pthread_mutex_lock(&r->lock);
+	snap_put_u32(w, RTC_SNAP_INDEX, r->index);
+	snap_put_bytes(w, RTC_SNAP_CMOS, r->cmos, sizeof(r->cmos));
+	pthread_mutex_unlock(&r->lock);
+}
+
+int rtc_restore(struct rtc *rtc, struct snap_reader *r)
+{
+	uint8_t cmos[sizeof(rtc->cmos)];
+	uint32_t index = 0;
+
+	if (snap_get_u32_range(r, RTC_SNAP_INDEX, 0, 0x7f, &index) ||
+	    snap_require(r, RTC_SNAP_CMOS) || snap_get_bytes(r, RTC_SNAP_CMOS, cmos, sizeof(cmos)))
+		return -EINVAL;
+	pthread_mutex_lock(&rtc->lock);
+	rtc->index = (uint8_t)index;
+	memcpy(rtc->cmos, cmos, sizeof(cmos));
+	pthread_mutex_unlock(&rtc->lock);
+	return 0;
 }
 
 int rtc_create(struct vm *vm, struct rtc **out)

@@ -8,6 +8,7 @@
 
 #include "core/vm.h"
 #include "dev/serial.h"
+#include "snapshot/format.h"
 
 #define UART_RBR 0	/* read: receive buffer; write: THR */
 #define UART_IER 1
@@ -211,6 +212,68 @@ void serial_flush(struct serial *s)
 	pthread_mutex_lock(&s->lock);
 	flush_locked(s);
 	pthread_mutex_unlock(&s->lock);
+}
+
+enum {
+	SER_IER = 1, SER_LCR, SER_MCR, SER_SCR, SER_DLL, SER_DLM, SER_FCR, SER_THR_IPENDING,
+	SER_RX, SER_IRQ_LEVEL,
+};
+
+void serial_save(struct serial *s, struct snap_writer *w)
+{
+	uint8_t rx[RX_FIFO];
+
+	pthread_mutex_lock(&s->lock);
+	flush_locked(s);
+	snap_put_u32(w, SER_IER, s->ier);
+	snap_put_u32(w, SER_LCR, s->lcr);
+	snap_put_u32(w, SER_MCR, s->mcr);
+	snap_put_u32(w, SER_SCR, s->scr);
+	snap_put_u32(w, SER_DLL, s->dll);
+	snap_put_u32(w, SER_DLM, s->dlm);
+	snap_put_u32(w, SER_FCR, s->fcr);
+	snap_put_u32(w, SER_THR_IPENDING, s->thr_ipending);
+	for (unsigned int i = 0; i < s->rx_count; i++)
+		rx[i] = s->rx[(s->rx_head + i) % RX_FIFO];
+	snap_put_bytes(w, SER_RX, rx, s->rx_count);
+	snap_put_u32(w, SER_IRQ_LEVEL, (uint32_t)s->irq_level);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int serial_restore(struct serial *s, struct snap_reader *r)
+{
+	uint32_t ier = 0, lcr = 0, mcr = 0, scr = 0, dll = 0, dlm = 0, fcr = 0, level = 0;
+	bool thri = false;
+	const uint8_t *rx = NULL;
+	size_t n = 0;
+
+	if (snap_get_u32_range(r, SER_IER, 0, 0x0f, &ier) ||
+	    snap_get_u32_range(r, SER_LCR, 0, 0xff, &lcr) ||
+	    snap_get_u32_range(r, SER_MCR, 0, 0x1f, &mcr) ||
+	    snap_get_u32_range(r, SER_SCR, 0, 0xff, &scr) ||
+	    snap_get_u32_range(r, SER_DLL, 0, 0xff, &dll) ||
+	    snap_get_u32_range(r, SER_DLM, 0, 0xff, &dlm) ||
+	    snap_get_u32_range(r, SER_FCR, 0, 0xff, &fcr) ||
+	    snap_get_bool(r, SER_THR_IPENDING, &thri) ||
+	    snap_require(r, SER_RX) || snap_get_blob(r, SER_RX, &rx, &n, RX_FIFO) ||
+	    snap_get_u32_range(r, SER_IRQ_LEVEL, 0, 1, &level))
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	s->ier = (uint8_t)ier;
+	s->lcr = (uint8_t)lcr;
+	s->mcr = (uint8_t)mcr;
+	s->scr = (uint8_t)scr;
+	s->dll = (uint8_t)dll;
+	s->dlm = (uint8_t)dlm;
+	s->fcr = (uint8_t)fcr;
+	s->thr_ipending = thri;
+	memcpy(s->rx, rx, n);
+	s->rx_head = 0;
+	s->rx_count = (unsigned int)n;
+	/* The line level itself is restored with the interrupt controllers. */
+	s->irq_level = (int)level;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
 }
 
 int serial_create(struct vm *vm, int out_fd, struct serial **out)

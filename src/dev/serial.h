@@ -20,4 +20,12 @@ size_t serial_input(struct serial *s, const uint8_t *buf, size_t len);
 /* Write buffered output now. */
 void serial_flush(struct serial *s);
 
+/* Snapshot (docs/snapshot-format.md, section SERIAL): registers, RX FIFO and
+ * IRQ line level.  Save flushes pending output first.  Restore checks every
+ * value; 0 or -EINVAL with the reason recorded in the reader. */
+struct snap_writer;
+struct snap_reader;
+void serial_save(struct serial *s, struct snap_writer *w);
+int serial_restore(struct serial *s, struct snap_reader *r) __must_check;
+
 #endif

@@ -257,12 +257,21 @@ void *vcpu_thread(void *arg)
 	while (atomic_load(&vm->stop_reason) == VM_RUNNING) {
 		int r;
 
-		vm_vcpu_pause_point(v);
+		/*
+		 * A pause is pending: enter with immediate_exit set, so that KVM
+		 * first completes a pending PIO/MMIO and then returns -EINTR
+		 * without running guest code (KVM_RUN in the KVM API docs).  The
+		 * thread parks only after such an -EINTR: then the vCPU state is
+		 * whole and a snapshot can read it (docs/snapshots.md).
+		 */
+		if (atomic_load(&vm->pause_pending))
+			__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 		r = ioctl(v->fd, KVM_RUN, 0);
 
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+				vm_vcpu_pause_point(v);
 				continue;
 			}
 			METRIC_INC(vcpu, failures);

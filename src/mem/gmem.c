@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* mem/gmem.c: guest RAM mapping and the checked (gpa, len) translation gate. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mem/gmem.h"
 #include "mem/layout.h"
@@ -29,11 +32,12 @@ int gmem_init_regions(struct gmem *m, const struct gmem_region *regions, unsigne
 	return 0;
 }
 
-int gmem_create_x86(struct gmem *m, uint64_t size)
+/* Map the x86 layout of `size` bytes: anonymous when fd < 0, else the file. */
+static int create_x86(struct gmem *m, uint64_t size, int fd)
 {
 	struct gmem_region r[2];
 	unsigned int n = 1;
-	uint64_t low = MIN(size, LAYOUT_MMIO32_START);
+	uint64_t low = MIN(size, LAYOUT_MMIO32_START), off = 0;
 	int err;
 
 	if (size < MiB(LAYOUT_MIN_MEM_MIB) || size > MiB(LAYOUT_MAX_MEM_MIB) ||
@@ -47,9 +51,12 @@ int gmem_create_x86(struct gmem *m, uint64_t size)
 		n = 2;
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		/* MAP_NORESERVE: RAM is touched lazily; no prefault at start-up. */
-		void *p = mmap(NULL, r[i].size, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		/* MAP_NORESERVE: RAM is touched lazily; no prefault at start-up.
+		 * A file mapping is private: guest writes never reach the file. */
+		void *p = fd < 0 ? mmap(NULL, r[i].size, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+				 : mmap(NULL, r[i].size, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_NORESERVE, fd, (off_t)off);
 		if (p == MAP_FAILED) {
 			err = -errno;
 			for (unsigned int j = 0; j < i; j++)
@@ -57,6 +64,7 @@ int gmem_create_x86(struct gmem *m, uint64_t size)
 			return err;
 		}
 		r[i].hva = p;
+		off += r[i].size;
 	}
 	err = gmem_init_regions(m, r, n);
 	if (err) {
@@ -66,11 +74,41 @@ int gmem_create_x86(struct gmem *m, uint64_t size)
 	return err;
 }
 
+int gmem_create_x86(struct gmem *m, uint64_t size)
+{
+	return create_x86(m, size, -1);
+}
+
+int gmem_create_x86_file(struct gmem *m, uint64_t size, int fd)
+{
+	struct stat st;
+	int dfd, err;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -EBADF;
+	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size < size)
+		return -EINVAL;
+	dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dfd < 0)
+		return -errno;
+	err = create_x86(m, size, dfd);
+	if (err) {
+		close(dfd);
+		return err;
+	}
+	m->file_backed = true;
+	m->fd = dfd;
+	return 0;
+}
+
 void gmem_destroy(struct gmem *m)
 {
 	for (unsigned int i = 0; i < m->nr_regions; i++)
 		munmap(m->regions[i].hva, m->regions[i].size);
 	m->nr_regions = 0;
+	if (m->file_backed)
+		close(m->fd);
+	m->file_backed = false;
 }
 
 void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len)

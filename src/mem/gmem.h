@@ -3,6 +3,7 @@
 #ifndef EMBER_GMEM_H
 #define EMBER_GMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "util/compiler.h"
@@ -19,6 +20,8 @@ struct gmem {
 	unsigned int nr_regions;
 	struct gmem_region regions[GMEM_MAX_REGIONS];	/* sorted by gpa, non-overlapping */
 	uint64_t total;		/* sum of region sizes */
+	bool file_backed;	/* regions map `fd` MAP_PRIVATE (a restored snapshot) */
+	int fd;			/* valid only when file_backed; owned */
 };
 
 /*
@@ -29,6 +32,15 @@ struct gmem {
  */
 int gmem_create_x86(struct gmem *m, uint64_t size) __must_check;
 void gmem_destroy(struct gmem *m);
+
+/*
+ * Like gmem_create_x86, but each region maps `fd` MAP_PRIVATE at its offset
+ * in the file, regions packed back to back from offset 0 (a snapshot memory
+ * file): pages load on demand and guest writes stay private to this process.
+ * The file must be at least `size` bytes (checked: a shorter file would
+ * fault with SIGBUS).  fd is duplicated.  0 or -errno (-EINVAL: too short).
+ */
+int gmem_create_x86_file(struct gmem *m, uint64_t size, int fd) __must_check;
 
 /*
  * Describe an existing buffer as guest memory (unit tests, fuzzers):
