@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <linux/futex.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
 
@@ -51,10 +52,26 @@ static const struct sandbox_rule vmm_rules[] = {
 	ALLOW(epoll_ctl),
 	/* on_stop() stop eventfd, console on_input() stdin, on_signal() signalfd */
 	ALLOW(read),
-	/* vm_destroy(), console_detach(): closing fds at the end */
+	/* vm_destroy(), console_detach(), api_server_stop(): closing fds at the end */
 	ALLOW(close),
+	/* api_server_stop() (api/server.c): removes the API socket at exit */
+	ALLOW(unlink),
 	/* vm_irq_line() from serial_input() (console to COM1) */
 	IOCTL(KVM_IRQ_LINE),
+	/* virtio_dev_destroy() (virtio/mmio.c) at teardown: deassign ioeventfds, irqfds */
+	IOCTL(KVM_IOEVENTFD), IOCTL(KVM_IRQFD),
+	/* virtio-blk sync engine (virtio/blk/blk.c): reads, writes, write-zeroes
+	 * fallback, flush, discard/write-zeroes */
+	ALLOW(preadv), ALLOW(pwritev), ALLOW(pwrite64), ALLOW(fdatasync), ALLOW(fallocate),
+	/* virtio-blk io_uring engine: submit and reap */
+	ALLOW(io_uring_enter),
+	/* virtio-net (virtio/net/net.c): frames to the TAP (reads are read()) */
+	ALLOW(writev),
+	/* virtio-rng (virtio/rng.c): guest entropy */
+	ALLOW(getrandom),
+	/* rate-limiter timers (blk, net, rng), balloon statistics, metrics period
+	 * (core/vmm.c); relative times only */
+	ARG_EQ(timerfd_settime, 1, 0),
 	/* console_detach(): tcsetattr() restores the terminal */
 	IOCTL(TCGETS), IOCTL(TCSETS), IOCTL(TCSETSW), IOCTL(TCSETSF),
 };
@@ -81,6 +98,13 @@ static const struct sandbox_rule vcpu_rules[] = {
 	IOCTL(KVM_GET_REGS),
 	/* vm_irq_line() from device register writes (serial, RTC) */
 	IOCTL(KVM_IRQ_LINE),
+	/* virtio status writes (virtio/mmio.c status_write()) run the device's
+	 * activate/reset on this thread: virtio-net sets TAP offloads on
+	 * activation; a virtio-blk reset waits for in-flight io_uring requests;
+	 * resets disarm the rate-limiter timers */
+	IOCTL(TUNSETOFFLOAD),
+	ALLOW(io_uring_enter),
+	ARG_EQ(timerfd_settime, 1, 0),
 };
 
 const struct sandbox_rule *sandbox_rules(enum sandbox_class cls, size_t *n)
