@@ -823,6 +823,9 @@ int snap_restore_apply(struct snap_restore *s, struct vm *vm, char *why, size_t 
 
 void snap_restore_close(struct snap_restore *s)
 {
+	/* Only frees: an unfinished restore's error is already reported. */
+	s->ctx.why = NULL;
+	s->ctx.why_len = 0;
 	if (s->top.recs)
 		snap_close(&s->top);
 	free(s->st);
