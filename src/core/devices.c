@@ -10,12 +10,13 @@
 #include "mem/layout.h"
 #include "virtio/balloon.h"
 #include "virtio/blk/blk.h"
+#include "virtio/net/net.h"
 #include "virtio/rng.h"
 
 /* GSIs 5..23 of the IOAPIC: at most 19 virtio-mmio devices. */
 #define DEVICES_MAX	(24u - LAYOUT_VIRTIO_GSI_BASE)
 
-enum dev_kind { DEV_BLK, DEV_RNG, DEV_BALLOON };
+enum dev_kind { DEV_BLK, DEV_NET, DEV_RNG, DEV_BALLOON };
 
 struct devices {
 	unsigned int n;
@@ -113,8 +114,17 @@ int devices_attach(struct vm *vm, struct cmdline *cmdline, char *why, size_t why
 	/* Order (and so slots, GSIs and /dev/vdX names): drives, network
 	 * interfaces, vsock, entropy, balloon (docs/devices.md). */
 	err = attach_drives(vm, cmdline, why, why_len);
-	if (!err && vm->cfg->n_nets)
-		err = (snprintf(why, why_len, "virtio-net is not available in this build"), -ENOTSUP);
+	for (unsigned int i = 0; !err && i < vm->cfg->n_nets; i++) {
+		struct virtio_net *n = NULL;
+
+		err = reserve(vm, DEV_NET, why, why_len);
+		if (!err) {
+			err = virtio_net_create(vm, &vm->cfg->nets[i], &n, why, why_len);
+			*last(vm) = n;
+		}
+		if (!err)
+			err = place(vm, cmdline, &n->vdev, why, why_len);
+	}
 	if (!err && vm->cfg->vsock.enabled)
 		err = (snprintf(why, why_len, "virtio-vsock is not available in this build"), -ENOTSUP);
 	if (!err && vm->cfg->entropy.enabled) {
@@ -151,6 +161,7 @@ void devices_destroy(struct vm *vm)
 	for (unsigned int i = ds->n; i-- > 0;) {
 		switch (ds->d[i].kind) {
 		case DEV_BLK: virtio_blk_destroy(ds->d[i].dev); break;
+		case DEV_NET: virtio_net_destroy(ds->d[i].dev); break;
 		case DEV_RNG: virtio_rng_destroy(ds->d[i].dev); break;
 		case DEV_BALLOON: virtio_balloon_destroy(ds->d[i].dev); break;
 		}
