@@ -94,6 +94,26 @@ static void selftest_trigger(enum sandbox_class cls)
 }
 #endif
 
+/*
+ * glibc reads /proc/sys/vm/overcommit_memory the first time it gives memory
+ * at the top of a thread arena back to the kernel (shrink_heap()), and
+ * caches the answer.  Make that happen now, while open() is allowed: fill
+ * this thread's arena past the trim threshold (128 KiB) with blocks below
+ * the mmap threshold, then free them.
+ */
+static void warm_up_malloc(void)
+{
+	void *p[6];
+
+	for (size_t i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = malloc(96 * 1024);
+		if (p[i])
+			memset(p[i], 0, 64);
+	}
+	for (size_t i = ARRAY_SIZE(p); i-- > 0;)
+		free(p[i]);
+}
+
 int sandbox_apply(enum sandbox_class cls)
 {
 	const struct sandbox_rule *rules;
@@ -108,6 +128,7 @@ int sandbox_apply(enum sandbox_class cls)
 	/* glibc's gmtime_r() (dev/rtc.c) reads /etc/localtime on its first call;
 	 * do that now, while open() is still allowed. */
 	tzset();
+	warm_up_malloc();
 	rules = sandbox_rules(cls, &n);
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
