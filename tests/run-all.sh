@@ -51,8 +51,9 @@ grep -q '^asan-unit:' mk/*.mk 2>/dev/null && run_suite unit-asan 600 make -s asa
 grep -q '^fuzz-ci:' mk/*.mk 2>/dev/null && run_suite fuzz 900 make -s fuzz-ci
 have tests/guest/run.sh && run_suite guest 900 sh tests/guest/run.sh ./ember
 have tests/api/run.sh && run_suite api 600 sh tests/api/run.sh ./ember
-have tests/seccomp/run.sh && run_suite seccomp 300 sh tests/seccomp/run.sh ./ember
-have tests/jailer/run.sh && run_suite jailer 300 sh tests/jailer/run.sh
+have tests/seccomp/run.sh && run_suite seccomp 600 make -s seccomp-test
+have tests/jailer/run.sh && run_suite jailer 600 make -s jailer-test
+have tests/snapshot/run.sh && run_suite snapshot 900 sh tests/snapshot/run.sh ./ember
 have tests/lab/suite.sh && run_suite lab 3600 sh tests/lab/suite.sh ./ember
 
 echo "suites: $summary"

@@ -167,12 +167,6 @@ int config_check_devices(const struct vm_config *c, char *why, size_t why_len)
 
 int config_validate(const struct vm_config *c, char *why, size_t why_len)
 {
-	if (c->marker_snap_path && !c->no_seccomp) {
-		/* Remove once the VMM filter has the calls docs/snapshots.md lists. */
-		snprintf(why, why_len, "--snapshot-at-marker needs --no-seccomp for now: the VMM "
-			 "thread's seccomp filter does not allow the snapshot system calls yet");
-		return -EINVAL;
-	}
 	if (c->restore_path) {
 		/* The machine comes from the snapshot (docs/snapshots.md). */
 		if (c->kernel_path || c->initrd_path || c->cmdline) {

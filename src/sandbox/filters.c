@@ -74,6 +74,23 @@ static const struct sandbox_rule vmm_rules[] = {
 	ARG_EQ(timerfd_settime, 1, 0),
 	/* console_detach(): tcsetattr() restores the terminal */
 	IOCTL(TCGETS), IOCTL(TCSETS), IOCTL(TCSETSW), IOCTL(TCSETSF),
+	/*
+	 * Snapshot creation (snapshot/vm_snap.c snap_create) runs here on a
+	 * paused VM, as PUT /snapshot/create does in Firecracker: it opens the
+	 * state file, the memory file and /proc/self/pagemap (which pages the
+	 * guest touched), sizes and fills the memory file, copies untouched
+	 * ranges of a restored VM's file, and reads every vCPU's and the VM's
+	 * state.  openat is the widest entry on this list; the jailer's chroot
+	 * bounds what it can reach.
+	 */
+	ALLOW(openat), ALLOW(ftruncate), ALLOW(pread64), ALLOW(lseek),
+	ALLOW(copy_file_range), ALLOW(fstat), ALLOW(newfstatat),
+	IOCTL(KVM_GET_REGS), IOCTL(KVM_GET_SREGS), IOCTL(KVM_GET_MSRS),
+	IOCTL(KVM_GET_MSR_INDEX_LIST), IOCTL(KVM_GET_XSAVE), IOCTL(KVM_GET_XSAVE2),
+	IOCTL(KVM_GET_XCRS), IOCTL(KVM_GET_LAPIC), IOCTL(KVM_GET_VCPU_EVENTS),
+	IOCTL(KVM_GET_MP_STATE), IOCTL(KVM_GET_DEBUGREGS), IOCTL(KVM_GET_CPUID2),
+	IOCTL(KVM_GET_TSC_KHZ), IOCTL(KVM_CHECK_EXTENSION), IOCTL(KVM_GET_IRQCHIP),
+	IOCTL(KVM_GET_PIT2), IOCTL(KVM_GET_CLOCK), IOCTL(KVM_GET_DIRTY_LOG),
 };
 
 /* API thread: the HTTP server on the Unix socket (src/api/). */

@@ -6,7 +6,7 @@
 #
 # Needs /dev/kvm; prints PASS/FAIL/SKIP per test, the measured times and
 # RSS, and a count line.  SNAP_RUNS (default 20) restores are timed per
-# machine size; SNAP_NO_SECCOMP=1 adds --no-seccomp (needed until the VMM
+# machine size; SNAP_NO_SECCOMP=1 adds --no-seccomp (for debugging; the VMM
 # seccomp filter allows the snapshot syscalls, docs/snapshots.md).
 # Exit status: 0 nothing failed, 1 a failure, 2 bad usage.
 
