@@ -253,8 +253,17 @@ enum options_result options_parse_run(int argc, char **argv, struct vm_config *c
 			snprintf(why, why_len, "option '%s' needs a value", argv[optind - 1]);
 			return OPTIONS_BAD;
 		default:
-			snprintf(why, why_len, "unknown option '%s' (see ember run --help)",
-				 argv[optind - 1]);
+			/*
+			 * Inside a cluster ("-xk") optind has not moved past the word
+			 * yet, so name an unknown short option by optopt.  A known
+			 * one in optopt means "--help=x": its word is argv[optind - 1].
+			 */
+			if (optopt > 0 && optopt < 128 && !strchr("?kicnmhV", optopt))
+				snprintf(why, why_len, "unknown option '-%c' (see ember run --help)",
+					 optopt);
+			else
+				snprintf(why, why_len, "unknown option '%s' (see ember run --help)",
+					 argv[optind - 1]);
 			return OPTIONS_BAD;
 		}
 	}

@@ -154,6 +154,22 @@ static void test_options_unknown_option_refused(void)
 	CHECK_EQ(parse("--kernel", "k", "--boot-time=yes", NULL), OPTIONS_BAD);
 }
 
+/* The message names the option the user typed, also inside a cluster ("-xk"). */
+static void test_options_unknown_option_named(void)
+{
+	CHECK_EQ(parse("-zq", NULL), OPTIONS_BAD);
+	CHECK(strstr(why, "'-z'") != NULL);
+	CHECK_EQ(parse("--kernel", "k", "-Vx", NULL), OPTIONS_EXIT_OK);
+	CHECK_EQ(parse("--kernel", "k", "-xk", "v", NULL), OPTIONS_BAD);
+	CHECK(strstr(why, "'-x'") != NULL);
+	CHECK_EQ(parse("--kernel", "k", "--frob", NULL), OPTIONS_BAD);
+	CHECK(strstr(why, "'--frob'") != NULL);
+	CHECK_EQ(parse("--kernel", "k", "--boot-time=yes", NULL), OPTIONS_BAD);
+	CHECK(strstr(why, "'--boot-time=yes'") != NULL);
+	CHECK_EQ(parse("--kernel", "k", "--help=x", NULL), OPTIONS_BAD);
+	CHECK(strstr(why, "'--help=x'") != NULL);
+}
+
 static void test_options_missing_value_refused(void)
 {
 	CHECK_EQ(parse("--kernel", NULL), OPTIONS_BAD);
@@ -272,6 +288,7 @@ int main(void)
 	RUN(test_options_acpi_and_seccomp_switches);
 	RUN(test_options_bad_log_level_refused);
 	RUN(test_options_unknown_option_refused);
+	RUN(test_options_unknown_option_named);
 	RUN(test_options_missing_value_refused);
 	RUN(test_options_stray_argument_refused);
 	RUN(test_options_help_and_version_exit_ok);
