@@ -59,11 +59,15 @@ if [ ! -x "$PROBE" ]; then
 else
 	for c in vmm api vcpu; do
 		for k in getpid mmap-rw kick-self; do probe allow $c $k; done
-		for k in open ioctl-create-vm mmap-exec mprotect-exec socket execve \
+		for k in ioctl-create-vm mmap-exec mprotect-exec socket execve \
 			 tgkill-sigusr1 thread madvise-free; do
 			probe kill $c $k
 		done
 	done
+	# open: only the VMM thread may, for snapshot files (docs/snapshots.md)
+	probe allow vmm open
+	probe kill api open
+	probe kill vcpu open
 	probe allow vcpu ioctl-kvm-run
 	probe allow vcpu ioctl-irq-line
 	probe allow vmm ioctl-irq-line
