@@ -1,0 +1,144 @@
+#!/bin/bash
+# tests/lab/lab.sh: Run guest test scripts that need /dev/kvm: directly on a host with real KVM, otherwise inside the nested-KVM QEMU lab.
+# SPDX-License-Identifier: MIT
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+. "$repo/guest/lib.sh"
+
+usage() {
+	cat >&2 <<'USAGE'
+usage: tests/lab/lab.sh run --files DIR --script SCRIPT [--script SCRIPT...]
+                            [--timeout SECONDS] [--mem MiB] [--smp N] [--log FILE]
+                            [--mode auto|lab|host] [--verbose]
+       tests/lab/lab.sh mode      # prints "host" or "lab": where tests would run
+
+  DIR      inputs of the scripts (kernels, initramfs, ember binary...); in the
+           lab it is copied to /lab, on a real-KVM host it is used in place.
+  SCRIPT   a shell script run as `sh SCRIPT DIR`; it prints
+           "LAB-RESULT <name> PASS|FAIL|SKIP [reason]" lines and exits 0 on success.
+Exit status: 0 when every script passed, 1 on a failing test, 2 on bad usage,
+4 when the lab VM itself did not boot or timed out.
+USAGE
+	exit 2
+}
+
+# real KVM: a hardware backend module is loaded and the PVM software backend is not
+host_has_real_kvm() {
+	[ -c /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	[ -d /sys/module/kvm_pvm ] && return 1
+	[ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]
+}
+
+[ $# -ge 1 ] || usage
+cmd=$1
+shift
+case "$cmd" in
+mode) if host_has_real_kvm; then echo host; else echo lab; fi; exit 0 ;;
+run) ;;
+*) usage ;;
+esac
+
+files= scripts=() timeout=300 mem=4096 smp=2 log= mode=auto verbose=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--files) files=$2; shift 2 ;;
+	--script) scripts+=("$2"); shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--mode) mode=$2; shift 2 ;;
+	--verbose|-v) verbose=1; shift ;;
+	*) usage ;;
+	esac
+done
+[ -n "$files" ] && [ -d "$files" ] || { echo "lab.sh: --files DIR is required and must exist" >&2; exit 2; }
+[ ${#scripts[@]} -gt 0 ] || { echo "lab.sh: at least one --script is required" >&2; exit 2; }
+for s in "${scripts[@]}"; do
+	[ -f "$s" ] || [ -f "$files/$s" ] || { echo "lab.sh: no such script: $s" >&2; exit 2; }
+done
+files=$(cd "$files" && pwd)
+if [ "$mode" = auto ]; then
+	if host_has_real_kvm; then mode=host; else mode=lab; fi
+fi
+[ -n "$log" ] || log=$(mktemp -t ember-lab-log.XXXXXX)
+
+# --- host path: the scripts run here, against the host's /dev/kvm ----------
+if [ "$mode" = host ]; then
+	echo "lab.sh: real KVM on this host: running directly (log $log)"
+	status=0
+	: > "$log"
+	for s in "${scripts[@]}"; do
+		[ -f "$s" ] || s="$files/$s"
+		echo "LAB-SCRIPT ${s##*/}" | tee -a "$log"
+		set +e
+		timeout --kill-after=10 "$timeout" sh "$s" "$files" 2>&1 | tee -a "$log" |
+			if [ "$verbose" = 1 ]; then cat; else grep --line-buffered '^LAB-'; fi
+		rc=${PIPESTATUS[0]}
+		set -e
+		echo "LAB-SCRIPT-STATUS ${s##*/} $rc" | tee -a "$log"
+		[ "$rc" = 0 ] || status=1
+	done
+	echo "LAB-EXIT $status" | tee -a "$log"
+	exit "$status"
+fi
+
+# --- lab path: boot the lab VM with the scripts and DIR under /lab ------------
+base=$("$here/build-lab-initrd.sh" | tail -n 1)
+work=$(mktemp -d -t ember-lab.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/root/lab"
+names=
+for s in "${scripts[@]}"; do
+	if [ -f "$files/$s" ]; then
+		names="$names,$s"
+	else
+		cp -L "$s" "$work/root/lab/${s##*/}"
+		names="$names,${s##*/}"
+	fi
+done
+names=${names#,}
+cp "$here/labtest.sh" "$work/root/lab/labtest.sh"
+# The lab has no package manager: every dynamically linked program in DIR gets its libraries.
+(cd "$files" && find -L . -type f -perm -u+x) | while read -r f; do
+	ldd "$files/$f" 2>/dev/null | awk '/=> \// {print $3} /^\t\/.*ld-linux/ {print $1}' || true
+done | sort -u | while read -r lib; do
+	mkdir -p "$work/root$(dirname "$lib")"
+	cp -L "$lib" "$work/root$lib"
+done
+# DIR (symlinks followed) as /lab, then the copied scripts and libraries, after the base archive
+ln -s "$files" "$work/lab"
+{
+	cat "$base/lab.cpio"
+	(cd "$work" && find -L lab -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -L -R 0:0 --quiet)
+	(cd "$work/root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet)
+} > "$work/lab-run.cpio"
+
+echo "lab.sh: no real KVM here: booting the nested-KVM lab (TCG, ${smp} cpus, ${mem} MiB, timeout ${timeout}s)"
+echo "lab.sh: scripts: $names; serial log: $log"
+start=$(date +%s)
+set +e
+timeout --kill-after=10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
+	-nographic -no-reboot -nodefaults -serial stdio -monitor none \
+	-kernel "$base/vmlinuz" -initrd "$work/lab-run.cpio" \
+	-append "console=ttyS0 quiet panic=-1 mitigations=off lab.script=$names" < /dev/null 2>&1 |
+	tr -d '\r' | tee "$log" |
+	if [ "$verbose" = 1 ]; then cat; else grep --line-buffered -E '^(LAB-|EMBER-CHECK .* FAIL)'; fi
+rc=${PIPESTATUS[0]}
+set -e
+echo "lab.sh: lab VM ran $(( $(date +%s) - start )) s, qemu status $rc"
+
+last=$(grep -a '^LAB-EXIT ' "$log" | tail -n 1 | awk '{print $2}')
+if [ -z "$last" ]; then
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo "lab.sh: the lab timed out after ${timeout}s; last serial lines:"
+	else
+		echo "lab.sh: the lab ended without LAB-EXIT (qemu status $rc); last serial lines:"
+	fi
+	tail -n 40 "$log" | sed 's/^/  | /'
+	exit 4
+fi
+[ "$last" = 0 ] && exit 0
+exit 1

@@ -1,0 +1,67 @@
+# tests/lab/labtest.sh: Helpers for guest test scripts run by tests/lab/lab.sh (sourced; POSIX sh, works under busybox in the lab).
+# SPDX-License-Identifier: MIT
+#
+#   . labtest.sh            (found next to the script, or in tests/lab/)
+#   lt_vm NAME TIMEOUT CMD...   run a VMM command, its console timestamped into $LT_LOGDIR/NAME.log;
+#                               sets LT_RC (exit status) and LT_LOG
+#   lt_has MARKER               the last VM printed a line containing MARKER
+#   lt_time MARKER              seconds from VMM start to the first line with MARKER
+#   lt_pass / lt_fail / lt_skip NAME [REASON]   print a LAB-RESULT line
+#   lt_dump                     print the last VM's console (for failures)
+#   lt_finish                   print LAB-EXIT and exit with it
+
+LT_FAILS=0
+if [ -z "${LT_LOGDIR:-}" ]; then
+	LT_LOGDIR=$(mktemp -d -t lt.XXXXXX)
+	LT_OWN_LOGDIR=1
+fi
+LT_CR=$(printf '\r')
+
+lt_now() { read -r _t _ < /proc/uptime; echo "$_t"; }
+
+lt_vm() {
+	_name=$1 _to=$2
+	shift 2
+	LT_LOG="$LT_LOGDIR/$_name.log"
+	LT_T0=$(lt_now)
+	# stdin from /dev/null, console lines prefixed with the uptime at which they arrived
+	{ timeout -s KILL "$_to" "$@" < /dev/null 2>&1; echo "LT-STATUS $?"; } |
+		while IFS= read -r _line; do
+			read -r _t _ < /proc/uptime
+			printf '%s %s\n' "$_t" "${_line%"$LT_CR"}"
+		done > "$LT_LOG"
+	LT_RC=$(awk '$2 == "LT-STATUS" { s = $3 } END { print s }' "$LT_LOG")
+	LT_T1=$(lt_now)
+}
+
+lt_has() { grep -q -F -- "$1" "$LT_LOG"; }
+
+lt_time() {
+	awk -v m="$1" -v t0="$LT_T0" 'index($0, m) { printf "%.2f\n", $1 - t0; found = 1; exit }
+		END { if (!found) print "none" }' "$LT_LOG"
+}
+
+# lt_checks_failed: the EMBER-CHECK ... FAIL lines of the last VM (empty if none)
+lt_checks_failed() { grep -F 'EMBER-CHECK ' "$LT_LOG" | grep -F ' FAIL' | cut -d' ' -f2-; }
+
+lt_pass() { echo "LAB-RESULT $1 PASS${2:+ $2}"; }
+lt_skip() { echo "LAB-RESULT $1 SKIP${2:+ $2}"; }
+lt_fail() {
+	echo "LAB-RESULT $1 FAIL${2:+ $2}"
+	LT_FAILS=$((LT_FAILS + 1))
+}
+
+lt_dump() {
+	echo "---- console of $(basename "$LT_LOG" .log) (status $LT_RC) ----"
+	cut -d' ' -f2- "$LT_LOG" | grep -v '\] CPUID\[' | tail -n "${1:-${LT_DUMP_LINES:-150}}"
+	echo "---- end ----"
+}
+
+lt_finish() {
+	_s=0
+	[ "$LT_FAILS" = 0 ] || _s=1
+	echo "LAB-EXIT $_s"
+	# the consoles of failed runs were printed; keep them all only when asked (LT_LOGDIR set)
+	[ -z "${LT_OWN_LOGDIR:-}" ] || rm -rf "$LT_LOGDIR"
+	exit "$_s"
+}

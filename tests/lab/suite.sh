@@ -1,0 +1,48 @@
+#!/bin/sh
+# tests/lab/suite.sh: The lab suite for tests/run-all.sh: one lab boot (or a real-KVM host) runs the QEMU smoke, the Linux boot tests and the guest suite.
+# SPDX-License-Identifier: MIT
+# usage: sh tests/lab/suite.sh [EMBER]   prints PASS:/FAIL:/SKIP: lines and "lab: N passed, N failed, N skipped"
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+ember=${1:-$repo/ember}
+
+files=$(mktemp -d -t ember-lab-files.XXXXXX) || exit 1
+log=$(mktemp -t ember-lab-log.XXXXXX) || exit 1
+trap 'rm -rf "$files"' EXIT
+"$here/prepare.sh" "$files" > /dev/null || { echo "FAIL: lab: tests/lab/prepare.sh failed"; echo "lab: 0 passed, 1 failed"; exit 1; }
+set -- --script "$here/qemu-microvm-smoke.sh"
+if [ -x "$ember" ]; then
+	ln -sfn "$(cd "$(dirname "$ember")" && pwd)/$(basename "$ember")" "$files/ember"
+	set -- "$@" --script "$repo/tests/boot/linux-boot.sh"
+	# the freestanding guest suite, when its guests are built
+	ls "$repo"/tests/guest/build/*.elf > /dev/null 2>&1 || make -s -C "$repo/tests/guest" > /dev/null 2>&1
+	if ls "$repo"/tests/guest/build/*.elf > /dev/null 2>&1 && [ -f "$repo/tests/guest/lab-guests.sh" ]; then
+		mkdir -p "$files/guest"
+		cp "$repo/tests/guest/run.sh" "$repo"/tests/guest/build/*.elf "$files/guest/"
+		set -- "$@" --script "$repo/tests/guest/lab-guests.sh"
+	fi
+fi
+"$here/lab.sh" run --files "$files" "$@" --timeout "${LAB_TIMEOUT:-1200}" --log "$log" --verbose > "$log.out" 2>&1
+rc=$?
+echo "lab: serial log $log"
+# LAB-RESULT NAME STATUS [REASON] -> the PASS:/FAIL:/SKIP: lines run-all.sh counts
+awk -v rc="$rc" '
+	/^LAB-RESULT / {
+		name = $2; st = $3; why = ""
+		for (i = 4; i <= NF; i++) why = why (i > 4 ? " " : "") $i
+		if (st == "PASS") { p++; print "PASS: " name (why != "" ? " (" why ")" : "") }
+		else if (st == "SKIP") { s++; print "SKIP: " name ": " why }
+		else { f++; print "FAIL: " name ": " why }
+		next
+	}
+	/^---- console of/ { show = 1 }
+	show || /^lab\.sh: / || /^  \| / { print }
+	/^---- end ----/ { show = 0 }
+	END {
+		if (rc != 0 && f == 0) { print "FAIL: lab: tests/lab/lab.sh exited " rc; f++ }
+		printf "lab: %d passed, %d failed, %d skipped\n", p, f, s
+		exit (f > 0)
+	}' "$log.out"
+arc=$?
+rm -f "$log.out"
+[ "$rc" = 0 ] && [ "$arc" = 0 ]
