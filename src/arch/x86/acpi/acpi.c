@@ -139,7 +139,7 @@ long acpi_build_dsdt(uint8_t *buf, size_t len, const struct acpi_config *cfg)
 
 	for (unsigned int i = 0; i < cfg->n_virtio; i++) {
 		const struct acpi_virtio_dev *v = &cfg->virtio[i];
-		char name[5];
+		char name[16];
 		size_t dev;
 
 		if (v->mmio_base > UINT32_MAX - 0x1000)
