@@ -67,7 +67,7 @@ fi
 
 # --- host path: the scripts run here, against the host's /dev/kvm ----------
 if [ "$mode" = host ]; then
-	echo "lab.sh: real KVM on this host: running directly (log $log)"
+	echo "lab.sh: running on this host (mode host; log $log)"
 	status=0
 	: > "$log"
 	for s in "${scripts[@]}"; do
