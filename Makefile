@@ -17,9 +17,10 @@ BUILD      := build
 # transport and devices, which use fds and locks (mk/virtio.mk links them
 # into the device tests).
 VIRTIO_PURE_SRCS := src/virtio/queue.c src/virtio/blk/blk_req.c src/util/ratelimiter.c \
-                    src/cli/device_options.c src/virtio/net/net_hdr.c
+                    src/cli/device_options.c src/virtio/net/net_hdr.c \
+                    src/virtio/vsock/vsock_pkt.c
 VIRTIO_SRCS := src/virtio/mmio.c src/virtio/blk/blk.c src/virtio/rng.c src/virtio/balloon.c \
-               src/virtio/net/net.c
+               src/virtio/net/net.c src/virtio/vsock/vsock.c
 
 # Snapshots: the state-file format is pure (unit tests, fuzzers); capture and restore need KVM.
 SNAPSHOT_PURE_SRCS := src/snapshot/format.c src/snapshot/state.c

@@ -12,11 +12,12 @@
 #include "virtio/blk/blk.h"
 #include "virtio/net/net.h"
 #include "virtio/rng.h"
+#include "virtio/vsock/vsock.h"
 
 /* GSIs 5..23 of the IOAPIC: at most 19 virtio-mmio devices. */
 #define DEVICES_MAX	(24u - LAYOUT_VIRTIO_GSI_BASE)
 
-enum dev_kind { DEV_BLK, DEV_NET, DEV_RNG, DEV_BALLOON };
+enum dev_kind { DEV_BLK, DEV_NET, DEV_VSOCK, DEV_RNG, DEV_BALLOON };
 
 struct devices {
 	unsigned int n;
@@ -125,8 +126,17 @@ int devices_attach(struct vm *vm, struct cmdline *cmdline, char *why, size_t why
 		if (!err)
 			err = place(vm, cmdline, &n->vdev, why, why_len);
 	}
-	if (!err && vm->cfg->vsock.enabled)
-		err = (snprintf(why, why_len, "virtio-vsock is not available in this build"), -ENOTSUP);
+	if (!err && vm->cfg->vsock.enabled) {
+		struct virtio_vsock *v = NULL;
+
+		err = reserve(vm, DEV_VSOCK, why, why_len);
+		if (!err) {
+			err = virtio_vsock_create(vm, &vm->cfg->vsock, &v, why, why_len);
+			*last(vm) = v;
+		}
+		if (!err)
+			err = place(vm, cmdline, &v->vdev, why, why_len);
+	}
 	if (!err && vm->cfg->entropy.enabled) {
 		struct virtio_rng *r = NULL;
 
@@ -152,6 +162,15 @@ int devices_attach(struct vm *vm, struct cmdline *cmdline, char *why, size_t why
 	return err;
 }
 
+void devices_after_restore(struct vm *vm)
+{
+	struct devices *ds = vm->devices;
+
+	for (unsigned int i = 0; ds && i < ds->n; i++)
+		if (ds->d[i].kind == DEV_VSOCK && ds->d[i].dev)
+			virtio_vsock_transport_reset(ds->d[i].dev);
+}
+
 void devices_destroy(struct vm *vm)
 {
 	struct devices *ds = vm->devices;
@@ -162,6 +181,7 @@ void devices_destroy(struct vm *vm)
 		switch (ds->d[i].kind) {
 		case DEV_BLK: virtio_blk_destroy(ds->d[i].dev); break;
 		case DEV_NET: virtio_net_destroy(ds->d[i].dev); break;
+		case DEV_VSOCK: virtio_vsock_destroy(ds->d[i].dev); break;
 		case DEV_RNG: virtio_rng_destroy(ds->d[i].dev); break;
 		case DEV_BALLOON: virtio_balloon_destroy(ds->d[i].dev); break;
 		}

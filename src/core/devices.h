@@ -16,6 +16,12 @@ struct vm;
  * *why holds one line; already created devices are left for vm_destroy.
  */
 int devices_attach(struct vm *vm, struct cmdline *cmdline, char *why, size_t why_len) __must_check;
+/*
+ * A restored VM is about to run: host-side state that cannot be restored
+ * is dropped and the guest told (vsock: every stream is closed and
+ * VIRTIO_VSOCK_EVENT_TRANSPORT_RESET goes on its event queue).
+ */
+void devices_after_restore(struct vm *vm);
 void devices_destroy(struct vm *vm);
 
 #endif
