@@ -15,6 +15,7 @@ static void test_config_file_firecracker_example(void)
 	struct vm_config c;
 	char why[256] = "";
 
+	config_init(&c);	/* config_file_load applies the file over defaults */
 	CHECK_EQ(config_file_load("tests/api/firecracker-example.json", &c, why, sizeof(why)), 0);
 	if (*why)
 		fprintf(stderr, "  %s\n", why);
