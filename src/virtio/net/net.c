@@ -367,7 +367,8 @@ static int tap_open(struct virtio_net *n, char *why, size_t why_len)
 		e = errno;
 		snprintf(why, why_len, "net '%s': cannot attach to TAP '%s': %s%s", n->id,
 			 n->tap_name, strerror(e),
-			 e == EBUSY ? " (in use, or not a TAP device)" :
+			 e == EBUSY ? " (in use by another process)" :
+			 e == EINVAL ? " (not a TAP device)" :
 			 e == EPERM ? " (create it first: ip tuntap add dev NAME mode tap)" : "");
 		return -e;
 	}
