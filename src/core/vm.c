@@ -344,6 +344,12 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 	err = set_memory(vm);
 	if (err)
 		FAIL("KVM_SET_USER_MEMORY_REGION failed: %s", strerror(-err));
+	/* Diff snapshots also need the pages the VMM writes (virtio rings and
+	 * buffers, balloon): KVM's dirty log has only the guest's. */
+	if (cfg->track_dirty_pages && gmem_dirty_enable(&vm->mem)) {
+		err = -ENOMEM;
+		FAIL("out of memory for the dirty-page bitmap");
+	}
 
 	/* 4. Interrupt controllers and timer. */
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {

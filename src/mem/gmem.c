@@ -2,6 +2,7 @@
 /* mem/gmem.c: guest RAM mapping and the checked (gpa, len) translation gate. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -101,8 +102,86 @@ int gmem_create_x86_file(struct gmem *m, uint64_t size, int fd)
 	return 0;
 }
 
+#define DIRTY_PAGE	4096u
+
+static uint64_t dirty_words(const struct gmem_region *r)
+{
+	return (r->size / DIRTY_PAGE + 63) / 64;
+}
+
+int gmem_dirty_enable(struct gmem *m)
+{
+	for (unsigned int i = 0; i < m->nr_regions; i++) {
+		if (m->dirty[i])
+			continue;
+		m->dirty[i] = calloc(dirty_words(&m->regions[i]), sizeof(uint64_t));
+		if (!m->dirty[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Set the bits of pages [off, off+len) of region i. */
+static void mark(const struct gmem *m, unsigned int i, uint64_t off, uint64_t len)
+{
+	_Atomic uint64_t *bm = m->dirty[i];
+	uint64_t p = off / DIRTY_PAGE, last = (off + len - 1) / DIRTY_PAGE;
+
+	for (; p <= last; p++) {
+		uint64_t bit = 1ull << (p % 64);
+
+		/* Plain load first: most pages are marked many times over. */
+		if (!(atomic_load_explicit(&bm[p / 64], memory_order_relaxed) & bit))
+			atomic_fetch_or_explicit(&bm[p / 64], bit, memory_order_relaxed);
+	}
+}
+
+void gmem_mark_dirty(const struct gmem *m, uint64_t gpa, uint64_t len)
+{
+	if (!m->dirty[0] || !len)
+		return;
+	for (unsigned int i = 0; i < m->nr_regions; i++) {
+		const struct gmem_region *r = &m->regions[i];
+		uint64_t s, e;
+
+		if (gpa >= r->gpa + r->size || gpa + len <= r->gpa || gpa + len < gpa)
+			continue;
+		s = MAX(gpa, r->gpa) - r->gpa;
+		e = MIN(gpa + len, r->gpa + r->size) - r->gpa;
+		if (m->dirty[i])
+			mark(m, i, s, e - s);
+	}
+}
+
+void gmem_mark_dirty_hva(const struct gmem *m, const void *hva, uint64_t len)
+{
+	uintptr_t h = (uintptr_t)hva;
+
+	if (!m->dirty[0] || !len)
+		return;
+	for (unsigned int i = 0; i < m->nr_regions; i++) {
+		uintptr_t base = (uintptr_t)m->regions[i].hva;
+
+		if (h >= base && h - base < m->regions[i].size && m->dirty[i])
+			mark(m, i, h - base, MIN(len, m->regions[i].size - (h - base)));
+	}
+}
+
+void gmem_dirty_take(const struct gmem *m, unsigned int r, uint64_t *bm)
+{
+	if (r >= m->nr_regions || !m->dirty[r])
+		return;
+	for (uint64_t w = 0; w < dirty_words(&m->regions[r]); w++)
+		if (atomic_load_explicit(&m->dirty[r][w], memory_order_relaxed))
+			bm[w] |= atomic_exchange_explicit(&m->dirty[r][w], 0, memory_order_relaxed);
+}
+
 void gmem_destroy(struct gmem *m)
 {
+	for (unsigned int i = 0; i < GMEM_MAX_REGIONS; i++) {
+		free(m->dirty[i]);
+		m->dirty[i] = NULL;
+	}
 	for (unsigned int i = 0; i < m->nr_regions; i++)
 		munmap(m->regions[i].hva, m->regions[i].size);
 	m->nr_regions = 0;
@@ -144,6 +223,7 @@ int gmem_write(const struct gmem *m, uint64_t gpa, const void *src, uint64_t len
 	if (!p)
 		return -EFAULT;
 	memcpy(p, src, len);
+	gmem_mark_dirty(m, gpa, len);
 	return 0;
 }
 

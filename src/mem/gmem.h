@@ -3,6 +3,7 @@
 #ifndef EMBER_GMEM_H
 #define EMBER_GMEM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +23,13 @@ struct gmem {
 	uint64_t total;		/* sum of region sizes */
 	bool file_backed;	/* regions map `fd` MAP_PRIVATE (a restored snapshot) */
 	int fd;			/* valid only when file_backed; owned */
+	/*
+	 * Pages the VMM itself wrote (gmem_write, used rings, device buffers,
+	 * balloon releases), one bit per 4 KiB page of each region, or NULL when
+	 * not tracked.  KVM's dirty log sees only guest writes; diff snapshots
+	 * merge the two (docs/snapshots.md).
+	 */
+	_Atomic uint64_t *dirty[GMEM_MAX_REGIONS];
 };
 
 /*
@@ -61,6 +69,24 @@ void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
 /* Copy out of / into guest memory.  0 or -EFAULT. */
 int gmem_read(const struct gmem *m, uint64_t gpa, void *dst, uint64_t len) __must_check;
 int gmem_write(const struct gmem *m, uint64_t gpa, const void *src, uint64_t len) __must_check;
+
+/*
+ * Start recording VMM writes into guest memory (diff snapshots): one bitmap
+ * per region, all clear.  0 or -ENOMEM.  gmem_destroy() frees them.
+ */
+int gmem_dirty_enable(struct gmem *m) __must_check;
+
+/* Mark the pages of [gpa, gpa+len) written, if tracking is on.  Any thread;
+ * parts outside RAM are ignored.  len 0 marks nothing. */
+void gmem_mark_dirty(const struct gmem *m, uint64_t gpa, uint64_t len);
+/* The same for a host range inside guest RAM (a buffer from gmem_ptr). */
+void gmem_mark_dirty_hva(const struct gmem *m, const void *hva, uint64_t len);
+
+/*
+ * OR region r's VMM-dirty bits into bm (one bit per page, bit p of word
+ * p/64) and clear them, atomically word by word.  No-op when not tracking.
+ */
+void gmem_dirty_take(const struct gmem *m, unsigned int r, uint64_t *bm);
 
 /* Largest gpa + 1 of RAM below 4 GiB (the top of the low region). */
 uint64_t gmem_low_end(const struct gmem *m);

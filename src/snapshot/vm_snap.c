@@ -351,6 +351,7 @@ static int write_diff(struct vm *vm, int fd, uint64_t *written, char *why, size_
 			free(bm);
 			break;
 		}
+		gmem_dirty_take(m, r, bm);	/* what the VMM wrote itself */
 		for (uint64_t p = 0; p < pages && !err;) {
 			uint64_t q;
 
@@ -383,6 +384,8 @@ static void reset_dirty_log(struct vm *vm)
 
 		if (bm && ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
 			log_warn("KVM_GET_DIRTY_LOG (slot %u): %s", r, strerror(errno));
+		if (bm)
+			gmem_dirty_take(&vm->mem, r, bm);
 		free(bm);
 	}
 }

@@ -77,6 +77,9 @@ static void release(struct virtio_balloon *b, uint64_t pfn, uint64_t n)
 	/* Private anonymous memory: the pages read back as zero when touched. */
 	if (madvise(hva, n * BALLOON_PAGE, MADV_DONTNEED) < 0)
 		log_warn_ratelimited(&b->vdev.rl, "%s: madvise: %s", b->vdev.name, strerror(errno));
+	/* The pages changed under the guest (zero, or the snapshot file's bytes):
+	 * a diff snapshot must write them. */
+	gmem_mark_dirty(b->vdev.mem, pfn * BALLOON_PAGE, n * BALLOON_PAGE);
 	b->m.inflate_count += n;
 	return;
 bad:

@@ -134,6 +134,7 @@ int vq_pop(struct vq *q, struct vq_chain *c)
 		 * barrier orders our avail_event store before the idx re-read
 		 * (the driver writes idx, barrier, reads avail_event). */
 		ring_store16(AVAIL_EVENT(q), q->last_avail, __ATOMIC_RELAXED);
+		gmem_mark_dirty(q->mem, q->used_gpa, VRING_USED_BYTES(q->size));
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		err = avail_pending(q, &pending);
 		if (err)
@@ -192,6 +193,10 @@ int vq_pop(struct vq *q, struct vq_chain *c)
 				return fail(q, VQ_ERR_TOO_LONG);
 			if (__builtin_add_overflow(*total, d.len, total))
 				return fail(q, VQ_ERR_OVERFLOW);
+			/* The device may write it: a diff snapshot must carry it
+			 * (KVM's dirty log sees guest writes only). */
+			if (d.flags & VRING_DESC_F_WRITE)
+				gmem_mark_dirty(q->mem, d.addr, d.len);
 			b = &c->buf[c->nbufs++];
 			b->hva = hva;
 			b->len = d.len;
@@ -226,6 +231,7 @@ int vq_push(struct vq *q, uint16_t head, uint32_t written)
 	q->used_idx++;
 	/* Release: the element is visible before the index that publishes it. */
 	ring_store16(USED_IDX(q), q->used_idx, __ATOMIC_RELEASE);
+	gmem_mark_dirty(q->mem, q->used_gpa, VRING_USED_BYTES(q->size));
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/unit/test_gmem.c: the guest-memory gate: region sets, gmem_ptr bounds, overflow, copies. */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "harness.h"
 #include "mem/gmem.h"
@@ -147,6 +148,41 @@ static void test_gmem_create_x86_limits(void)
 	gmem_destroy(&x);
 }
 
+/* VMM writes are recorded page by page for diff snapshots, and taken once. */
+static void test_gmem_dirty_bitmap(void)
+{
+	struct gmem m = three();
+	uint64_t bm[1] = { 0 }, bm1[1] = { 0 };
+	uint8_t x[16] = { 1 };
+
+	gmem_mark_dirty(&m, 0, 0x2000);		/* not tracking: nothing happens */
+	CHECK(m.dirty[0] == NULL);
+	CHECK_EQ(gmem_dirty_enable(&m), 0);
+	gmem_dirty_take(&m, 0, bm);
+	CHECK_EQ(bm[0], 0);
+	CHECK_EQ(gmem_write(&m, 0x1ff8, x, 16), -EFAULT);	/* straddles: refused, unmarked */
+	CHECK_EQ(gmem_write(&m, 0xff8, x, 16), 0);		/* pages 0 and 1 */
+	gmem_dirty_take(&m, 0, bm);
+	CHECK_EQ(bm[0], 0x3);
+	bm[0] = 0;
+	gmem_dirty_take(&m, 0, bm);				/* taken means cleared */
+	CHECK_EQ(bm[0], 0);
+	CHECK_EQ(gmem_write(&m, 0x10010, x, 1), 0);		/* region 1, page 0 */
+	gmem_mark_dirty(&m, 0x1fff, 0x10002);			/* clipped to each region */
+	gmem_mark_dirty_hva(&m, c + 0x10, 4);			/* region 2 via its host address */
+	gmem_mark_dirty(&m, 0x5000, 0x100);			/* no RAM there: ignored */
+	gmem_dirty_take(&m, 0, bm);
+	CHECK_EQ(bm[0], 0x2);
+	gmem_dirty_take(&m, 1, bm1);
+	CHECK_EQ(bm1[0], 0x1);
+	bm1[0] = 0;
+	gmem_dirty_take(&m, 2, bm1);
+	CHECK_EQ(bm1[0], 0x1);
+	gmem_dirty_take(&m, 7, bm1);				/* no such region: no-op */
+	for (unsigned int i = 0; i < GMEM_MAX_REGIONS; i++)
+		free(m.dirty[i]);
+}
+
 int main(void)
 {
 	RUN(test_gmem_region_sets_validated);
@@ -157,5 +193,6 @@ int main(void)
 	RUN(test_gmem_read_write_copy_or_efault);
 	RUN(test_gmem_low_end);
 	RUN(test_gmem_create_x86_limits);
+	RUN(test_gmem_dirty_bitmap);
 	return harness_summary("gmem");
 }

@@ -412,6 +412,33 @@ static void test_vq_chain_copy(void)
 	CHECK_EQ(*(uint8_t *)fake_hva(&fm, DATA + 0x305), 7);
 }
 
+/* Device writes into guest memory (writable buffers, the used ring) are
+ * marked for diff snapshots; readable buffers are not. */
+static void test_vq_marks_device_writes_dirty(void)
+{
+	uint64_t a[2] = { DATA, DATA + 0x3000 };
+	uint32_t l[2] = { 16, 0x1001 };	/* the writable one spans pages 3 and 4 */
+	uint64_t bm[RAM / 4096 / 64] = { 0 };
+	uint64_t up = fr.used / 4096;
+
+	setup(16, true, false);
+	CHECK_EQ(gmem_dirty_enable(&fm.mem), 0);
+	fake_chain(&fr, 0, 2, a, l, 0x2);
+	CHECK_EQ(vq_pop(&q, &ch), 0);
+	CHECK_EQ(vq_push(&q, ch.head, 1), 0);
+	gmem_dirty_take(&fm.mem, 0, bm);
+	CHECK(!(bm[DATA / 4096 / 64] >> (DATA / 4096 % 64) & 1));		/* readable */
+	CHECK(bm[(DATA + 0x3000) / 4096 / 64] >> ((DATA + 0x3000) / 4096 % 64) & 1);
+	CHECK(bm[(DATA + 0x4000) / 4096 / 64] >> ((DATA + 0x4000) / 4096 % 64) & 1);
+	CHECK(bm[up / 64] >> (up % 64) & 1);					/* used ring */
+	memset(bm, 0, sizeof(bm));
+	CHECK_EQ(vq_pop(&q, &ch), -EAGAIN);	/* writes avail_event into the used page */
+	gmem_dirty_take(&fm.mem, 0, bm);
+	CHECK(bm[up / 64] >> (up % 64) & 1);
+	free(fm.mem.dirty[0]);
+	fm.mem.dirty[0] = NULL;
+}
+
 int main(void)
 {
 	RUN(test_vq_empty);
@@ -439,5 +466,6 @@ int main(void)
 	RUN(test_vq_unpop);
 	RUN(test_vq_chain_copy);
 	fake_mem_free(&fm);
+	RUN(test_vq_marks_device_writes_dirty);
 	return harness_summary("virtio_queue");
 }
