@@ -30,7 +30,7 @@ rm -f /tmp/net-bytes
 ( nc -l -p 5001 2> /dev/null | wc -c > /tmp/net-bytes ) &
 sink=$!
 rm -f /tmp/net-hostping
-dev_vm net-ping net "ember.ip=$GUEST_IP/24 ember.peer=$HOST_IP ember.tput_mb=${NET_TPUT_MB:-32}" \
+dev_vm net-ping net "ember.ip=$GUEST_IP/24 ember.peer=$HOST_IP ember.tput_mb=${NET_TPUT_MB:-32} ember.tput_drain=${NET_TPUT_DRAIN:-10}" \
 	--net "tap=$TAP,mtu=1500"
 kill "$pinger" 2> /dev/null
 i=0; while [ ! -s /tmp/net-bytes ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

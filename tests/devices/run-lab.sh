@@ -28,4 +28,4 @@ mkfs.ext4 -q -F -L ember-data "$files/data.ext4" 16M
 tun=$(find "$EMBER_CACHE/cloud-kernel" -name tun.ko 2> /dev/null | head -n 1)
 [ -n "$tun" ] && cp "$tun" "$files/tun.ko"
 "$repo/tests/lab/lab.sh" run --files "$files" --timeout "${LAB_TIMEOUT:-900}" \
-	--script "$here/lab-disk.sh" --script "$here/lab-net.sh" --script "$here/lab-vsock.sh" "$@"
+	${DEV_SCRIPTS:---script "$here/lab-disk.sh" --script "$here/lab-net.sh" --script "$here/lab-vsock.sh"} "$@"
