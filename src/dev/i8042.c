@@ -16,7 +16,10 @@
 #define STS_OBF		0x01
 #define STS_SYS		0x04
 #define STS_CMD		0x08
+#define STS_KEYLOCK	0x10	/* 1 = keyboard not inhibited by the key lock */
 #define CTR_KBDINT	0x01
+#define CTR_KBDDIS	0x10
+#define CTR_AUXDIS	0x20
 
 #define OUTQ 16
 
@@ -51,10 +54,14 @@ static void command_locked(struct i8042 *k, uint8_t cmd)
 {
 	switch (cmd) {
 	case 0x20: push_locked(k, k->ctr); break;		/* read CTR */
-	case 0x60: case 0xd1: case 0xd2: case 0xd4:		/* take a data byte */
+	case 0x60: case 0xd1: case 0xd2: case 0xd3: case 0xd4:	/* take a data byte */
 		k->pending_cmd = cmd;
 		break;
-	case 0xa7: case 0xa8: case 0xad: case 0xae: break;	/* port enable/disable */
+	/* Port enable/disable show in the CTR, which Linux reads back. */
+	case 0xa7: k->ctr |= CTR_AUXDIS; break;
+	case 0xa8: k->ctr &= (uint8_t)~CTR_AUXDIS; break;
+	case 0xad: k->ctr |= CTR_KBDDIS; break;
+	case 0xae: k->ctr &= (uint8_t)~CTR_KBDDIS; break;
 	case 0xa9: push_locked(k, 0x01); break;		/* aux test: no aux port */
 	case 0xaa: push_locked(k, 0x55); break;		/* self test passed */
 	case 0xab: push_locked(k, 0x00); break;		/* kbd interface ok */
@@ -77,6 +84,10 @@ static void data_locked(struct i8042 *k, uint8_t v)
 			vm_request_stop(k->vm, VM_STOP_RESET);
 		return;
 	case 0xd2: push_locked(k, v); return;		/* echo as keyboard byte */
+	/* AUX loopback: there is no AUX port, so the byte comes back without
+	 * the AUX-data status bit; Linux then knows at once, instead of after
+	 * its 500 ms timeout, that no mouse port exists. */
+	case 0xd3: push_locked(k, v); return;
 	case 0xd4: return;				/* to aux: none present */
 	default: break;
 	}
@@ -106,7 +117,8 @@ static void i8042_access(struct i8042 *k, uint64_t port, uint8_t *data, uint32_t
 		}
 		update_irq_locked(k);
 	} else if (port == I8042_CMD) {
-		data[0] = (uint8_t)(k->status | STS_SYS | (k->out_count ? STS_OBF : 0));
+		data[0] = (uint8_t)(k->status | STS_SYS | STS_KEYLOCK |
+				    (k->out_count ? STS_OBF : 0));
 	} else {
 		if (k->out_count) {
 			data[0] = k->outq[k->out_head];
