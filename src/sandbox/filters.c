@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <linux/futex.h>
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
@@ -67,6 +68,12 @@ static const struct sandbox_rule vmm_rules[] = {
 	ALLOW(io_uring_enter),
 	/* virtio-net (virtio/net/net.c): frames to the TAP (reads are read()) */
 	ALLOW(writev),
+	/* virtio-vsock (virtio/vsock/vsock.c), Firecracker's hybrid model: host
+	 * clients on the UDS (accept4, the CONNECT line via recvfrom), streams
+	 * the guest opens to <uds>_<port> (an AF_UNIX socket + connect), data in
+	 * both directions (readv, sendmsg) and half-close (shutdown) */
+	ALLOW(accept4), ARG_EQ(socket, 0, AF_UNIX), ALLOW(connect), ALLOW(recvfrom),
+	ALLOW(readv), ALLOW(sendmsg), ALLOW(shutdown),
 	/* virtio-rng (virtio/rng.c): guest entropy */
 	ALLOW(getrandom),
 	/* rate-limiter timers (blk, net, rng), balloon statistics, metrics period
@@ -80,8 +87,10 @@ static const struct sandbox_rule vmm_rules[] = {
 	 * state file, the memory file and /proc/self/pagemap (which pages the
 	 * guest touched), sizes and fills the memory file, copies untouched
 	 * ranges of a restored VM's file, and reads every vCPU's and the VM's
-	 * state.  openat is the widest entry on this list; the jailer's chroot
-	 * bounds what it can reach.
+	 * state.  PATCH /drives/{id} with a path_on_host (virtio_blk_update()
+	 * in virtio/blk/blk.c) opens, fstats and sizes (lseek) the new backing
+	 * file here too, and fdatasyncs and closes the old one.  openat is the
+	 * widest entry on this list; the jailer's chroot bounds what it can reach.
 	 */
 	ALLOW(openat), ALLOW(ftruncate), ALLOW(pread64), ALLOW(lseek),
 	ALLOW(copy_file_range), ALLOW(fstat), ALLOW(newfstatat),

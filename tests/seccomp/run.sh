@@ -75,7 +75,7 @@ else
 	probe kill api ioctl-kvm-run
 	probe kill api ioctl-irq-line
 	probe allow api accept4
-	probe kill vmm accept4
+	probe allow vmm accept4	# virtio-vsock host clients
 	probe kill vcpu accept4
 fi
 
