@@ -140,6 +140,7 @@ static int set_memory(struct vm *vm)
 
 struct cpuid_fetch {
 	int kvm_fd;
+	bool seccomp;		/* also compile the seccomp filters */
 	struct cpuid_table *table;
 	int err;
 };
@@ -184,9 +185,16 @@ static void *cpuid_fetch_thread(void *arg)
 {
 	struct cpuid_fetch *f = arg;
 
-	f->err = load_supported_cpuid(f->kvm_fd, f->table);
-	if (!f->err)
-		add_emulated_cpuid(f->kvm_fd, f->table);
+	if (f->table) {
+		f->err = load_supported_cpuid(f->kvm_fd, f->table);
+		if (!f->err)
+			add_emulated_cpuid(f->kvm_fd, f->table);
+	}
+	/* Compiling the seccomp filters is the other big start-up cost that
+	 * nothing needs until the threads start: do it here too.  A failure
+	 * shows again, and fatally, when a thread applies its filter. */
+	if (f->seccomp && sandbox_prepare())
+		log_debug("seccomp: compiling the filters failed; threads will refuse to run");
 	return NULL;
 }
 
@@ -314,15 +322,19 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 		err = -ENODEV;
 		goto fail;
 	}
-	/* A snapshot carries its vCPUs' CPUID: nothing to fetch. */
+	/* A snapshot carries its vCPUs' CPUID: nothing to fetch then, but the
+	 * seccomp filters still compile off the critical path. */
 	if (!snap) {
 		supported = malloc(sizeof(*supported));
 		if (!supported) {
 			err = -ENOMEM;
 			FAIL("out of memory");
 		}
-		fetch.kvm_fd = vm->kvm_fd;
-		fetch.table = supported;
+	}
+	fetch.kvm_fd = vm->kvm_fd;
+	fetch.table = supported;
+	fetch.seccomp = !cfg->no_seccomp;
+	if (fetch.table || fetch.seccomp) {
 		fetching = pthread_create(&fetch_thread, NULL, cpuid_fetch_thread, &fetch) == 0;
 		if (!fetching)
 			cpuid_fetch_thread(&fetch);

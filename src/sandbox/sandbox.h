@@ -27,6 +27,13 @@ enum sandbox_class {
 int sandbox_apply(enum sandbox_class cls) __must_check;
 
 /*
+ * Compile every class's filter to BPF now (idempotent, thread-safe).
+ * sandbox_apply() does it on first use; calling it early, off the critical
+ * path, leaves each thread only a seccomp(2) call at start-up.
+ */
+int sandbox_prepare(void) __must_check;
+
+/*
  * Turn the filters off for the whole process (--no-seccomp).  Prints a warning
  * on stderr the first time.  Call from the main thread before any thread
  * calls sandbox_apply().

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* sandbox/seccomp.c: builds a thread class's allow-list with libseccomp and loads it on the calling thread. */
+/* sandbox/seccomp.c: compiles each thread class's allow-list once with libseccomp; loads it per thread. */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -8,9 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/filter.h>
 #include <linux/kvm.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/socket.h>
 
@@ -116,21 +123,29 @@ static void warm_up_malloc(void)
 		free(p[i]);
 }
 
-int sandbox_apply(enum sandbox_class cls)
+/*
+ * Filters are compiled once per process to BPF (libseccomp's compiler is the
+ * costly part: allocation, rule sorting, code generation) and each thread
+ * then only loads its class's program with one seccomp(2) call.  The
+ * programs are process-wide by nature, like the filters themselves; they
+ * are written before any thread that applies them exists, or under `lock`.
+ */
+static struct {
+	pthread_mutex_t lock;
+	bool prepared;
+	int err;
+	struct sock_fprog prog[SANDBOX_NR_CLASSES];
+} compiled = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int compile_class(enum sandbox_class cls, struct sock_fprog *out)
 {
 	const struct sandbox_rule *rules;
+	size_t n = 0;
 	scmp_filter_ctx ctx;
-	size_t n;
-	int err;
+	struct stat st;
+	void *buf = NULL;
+	int fd = -1, err;
 
-	if ((unsigned int)cls >= SANDBOX_NR_CLASSES)
-		return -EINVAL;
-	if (!sandbox_enabled())
-		return 0;
-	/* glibc's gmtime_r() (dev/rtc.c) reads /etc/localtime on its first call;
-	 * do that now, while open() is still allowed. */
-	tzset();
-	warm_up_malloc();
 	rules = sandbox_rules(cls, &n);
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
@@ -143,16 +158,84 @@ int sandbox_apply(enum sandbox_class cls)
 			goto out;
 		}
 	}
-	err = seccomp_load(ctx);
+	/* libseccomp 2.5 exports BPF only to a file descriptor. */
+	fd = memfd_create("ember-seccomp", MFD_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = seccomp_export_bpf(ctx, fd);
 	if (err)
-		log_error("seccomp: loading the %s filter: %s", class_names[cls], strerror(-err));
-	else
-		log_debug("seccomp: %s filter on (%zu rules)", class_names[cls], n);
+		goto out;
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 ||
+	    st.st_size % (off_t)sizeof(struct sock_filter) ||
+	    st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		err = -EINVAL;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size);
+	if (!buf || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		err = buf ? -EIO : -ENOMEM;
+		free(buf);
+		goto out;
+	}
+	out->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+	out->filter = buf;
+	err = 0;
 out:
+	if (fd >= 0)
+		close(fd);
 	seccomp_release(ctx);
-#ifdef EMBER_SECCOMP_SELFTEST
-	if (!err)
-		selftest_trigger(cls);
-#endif
 	return err;
+}
+
+int sandbox_prepare(void)
+{
+	int err = 0;
+
+	if (!sandbox_enabled())
+		return 0;
+	pthread_mutex_lock(&compiled.lock);
+	if (!compiled.prepared) {
+		/* glibc's gmtime_r() (dev/rtc.c) reads /etc/localtime on its first
+		 * call and malloc trimming reads overcommit_memory once: make both
+		 * happen now, while open() is still allowed everywhere. */
+		tzset();
+		warm_up_malloc();
+		for (int c = 0; c < SANDBOX_NR_CLASSES && !err; c++)
+			err = compile_class((enum sandbox_class)c, &compiled.prog[c]);
+		compiled.err = err;
+		compiled.prepared = true;
+	}
+	err = compiled.err;
+	pthread_mutex_unlock(&compiled.lock);
+	return err;
+}
+
+int sandbox_apply(enum sandbox_class cls)
+{
+	int err;
+
+	if ((unsigned int)cls >= SANDBOX_NR_CLASSES)
+		return -EINVAL;
+	if (!sandbox_enabled())
+		return 0;
+	err = sandbox_prepare();
+	if (err) {
+		log_error("seccomp: compiling the filters: %s", strerror(-err));
+		return err;
+	}
+	/* What seccomp_load() does, with the program compiled in advance. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &compiled.prog[cls]) < 0) {
+		err = -errno;
+		log_error("seccomp: loading the %s filter: %s", class_names[cls], strerror(-err));
+		return err;
+	}
+	log_debug("seccomp: %s filter on (%u instructions)", class_names[cls],
+		  compiled.prog[cls].len);
+#ifdef EMBER_SECCOMP_SELFTEST
+	selftest_trigger(cls);
+#endif
+	return 0;
 }
