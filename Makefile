@@ -28,7 +28,8 @@ SNAPSHOT_SRCS      := src/snapshot/vm_snap.c
 
 # Pure logic: no KVM, no threads; linked into ember, the unit tests and the fuzzers.
 PURE_SRCS  := src/util/log.c src/mem/gmem.c src/bus/bus.c src/arch/x86/e820.c \
-              src/arch/x86/mptable.c src/arch/x86/cpuid.c src/arch/x86/regs.c \
+              src/arch/x86/mptable.c src/arch/x86/cpuid.c src/arch/x86/cpu_template.c \
+              src/arch/x86/regs.c \
               src/arch/x86/acpi/aml.c src/arch/x86/acpi/acpi.c \
               src/boot/elf.c src/boot/bzimage.c src/boot/loader.c src/core/config.c \
               src/cli/options.c src/boot/cmdline.c \

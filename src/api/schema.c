@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/schema.h"
+#include "arch/x86/cpu_template.h"
 #include "mem/layout.h"
 #include "util/log.h"
 
@@ -659,33 +660,17 @@ static int get_num(json_t *v, const char *what, uint64_t max, uint64_t *out, cha
 	return 0;
 }
 
-/* "0b" followed by at most `bits` of 0, 1 or x (x: keep the bit); right-aligned. */
+/* A register bitmap string (arch/x86/cpu_template.c has the syntax). */
 static int parse_bitmap(json_t *v, unsigned int bits, uint64_t *filter, uint64_t *value,
 			const char *what, char *why, size_t why_len)
 {
-	const char *s;
-	size_t n;
+	char inner[200];
 
 	if (!json_is_string(v))
 		ERR("%s bitmap must be a string \"0b...\"", what);
-	s = json_string_value(v);
-	if (strncmp(s, "0b", 2))
-		ERR("%s bitmap '%s' must start with 0b", what, s);
-	s += 2;
-	n = strlen(s);
-	if (n == 0 || n > bits)
-		ERR("%s bitmap must have 1 to %u bits", what, bits);
-	*filter = *value = 0;
-	for (size_t i = 0; i < n; i++) {
-		*filter <<= 1;
-		*value <<= 1;
-		if (s[i] == '0' || s[i] == '1') {
-			*filter |= 1;
-			*value |= (uint64_t)(s[i] - '0');
-		} else if (s[i] != 'x' && s[i] != 'X') {
-			ERR("%s bitmap may only contain 0, 1 and x", what);
-		}
-	}
+	if (cpu_template_parse_bitmap(json_string_value(v), bits, filter, value, inner,
+				      sizeof(inner)))
+		ERR("%s %s", what, inner);
 	return 0;
 }
 
@@ -979,15 +964,10 @@ json_t *schema_balloon_json(const struct vm_config *c)
 
 static json_t *bitmap_json(uint64_t filter, uint64_t value, unsigned int bits)
 {
-	char s[2 + 64 + 1] = "0b";
+	char str[2 + 64 + 1];
 
-	for (unsigned int i = 0; i < bits; i++) {
-		uint64_t bit = 1ull << (bits - 1 - i);
-
-		s[2 + i] = (filter & bit) ? ((value & bit) ? '1' : '0') : 'x';
-	}
-	s[2 + bits] = 0;
-	return json_string(s);
+	cpu_template_format_bitmap(filter, value, bits, str);
+	return json_string(str);
 }
 
 static json_t *cpu_config_json(const struct cpu_config_cfg *cc)

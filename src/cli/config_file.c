@@ -24,21 +24,24 @@ int config_file_parse(const char *text, size_t len, struct vm_config *c, char *w
 	return err;
 }
 
-int config_file_load(const char *path, struct vm_config *c, char *why, size_t why_len)
+/* Read `path` (a regular file of at most CONFIG_FILE_MAX_BYTES) into a new
+ * buffer; *len is its size.  0, or -errno with *why. */
+static int read_whole(const char *path, const char *what, char **out, size_t *len, char *why,
+		      size_t why_len)
 {
-	char *text, inner[400];
 	struct stat st;
 	size_t got = 0;
+	char *text;
 	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
-		snprintf(why, why_len, "cannot open config file '%s': %s", path, strerror(errno));
+		snprintf(why, why_len, "cannot open %s '%s': %s", what, path, strerror(errno));
 		return err;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_FILE_MAX_BYTES) {
-		snprintf(why, why_len, "config file '%s' is not a regular file of at most %u bytes",
+		snprintf(why, why_len, "%s '%s' is not a regular file of at most %u bytes", what,
 			 path, CONFIG_FILE_MAX_BYTES);
 		close(fd);
 		return -EINVAL;
@@ -60,9 +63,43 @@ int config_file_load(const char *path, struct vm_config *c, char *why, size_t wh
 		got += (size_t)n;
 	}
 	close(fd);
-	err = config_file_parse(text, got, c, inner, sizeof(inner));
+	*out = text;
+	*len = got;
+	return 0;
+}
+
+int config_file_load(const char *path, struct vm_config *c, char *why, size_t why_len)
+{
+	char *text, inner[400];
+	size_t len;
+	int err;
+
+	err = read_whole(path, "config file", &text, &len, why, why_len);
+	if (err)
+		return err;
+	err = config_file_parse(text, len, c, inner, sizeof(inner));
 	if (err)
 		snprintf(why, why_len, "config file '%s': %s", path, inner);
 	free(text);
+	return err;
+}
+
+int config_file_load_cpu_template(const char *path, struct vm_config *c, char *why,
+				  size_t why_len)
+{
+	char *text, inner[400];
+	json_t *root;
+	size_t len;
+	int err;
+
+	err = read_whole(path, "CPU template", &text, &len, why, why_len);
+	if (err)
+		return err;
+	root = schema_load(text, len, inner, sizeof(inner));
+	free(text);
+	err = root ? schema_put_cpu_config(c, root, inner, sizeof(inner)) : -EINVAL;
+	json_decref(root);
+	if (err)
+		snprintf(why, why_len, "CPU template '%s': %s", path, inner);
 	return err;
 }

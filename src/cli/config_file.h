@@ -19,4 +19,9 @@ int config_file_parse(const char *text, size_t len, struct vm_config *c, char *w
 /* Read `path` (at most CONFIG_FILE_MAX_BYTES) and parse it. 0 / -EINVAL / -errno. */
 int config_file_load(const char *path, struct vm_config *c, char *why, size_t why_len) __must_check;
 
+/* Read a custom CPU template (the body of PUT /cpu-config) from `path` into
+ * c->cpu_config, for `ember run --cpu-config`.  0 / -EINVAL / -errno. */
+int config_file_load_cpu_template(const char *path, struct vm_config *c, char *why,
+				  size_t why_len) __must_check;
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/config_file.h"
 #include "cli/device_options.h"
 #include "cli/options.h"
 #include "mem/layout.h"
@@ -16,6 +17,7 @@ enum {
 	OPT_BOOT_TIME = 256, OPT_UCALL, OPT_NO_PIT, OPT_LOG_LEVEL, OPT_NO_RAW, OPT_ACPI,
 	OPT_NO_SECCOMP, OPT_DISK, OPT_NET, OPT_VSOCK, OPT_RNG, OPT_BALLOON,
 	OPT_RESTORE, OPT_MEM_FILE, OPT_RESUME, OPT_SNAP_MARKER, OPT_TRACK_DIRTY,
+	OPT_CPU_CONFIG,
 };
 
 static const struct {
@@ -40,6 +42,8 @@ static const struct {
 	  "leave the terminal in cooked mode" },
 	{ { "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP }, NULL,
 	  "no seccomp filters (debugging only; a warning is printed)" },
+	{ { "cpu-config", required_argument, NULL, OPT_CPU_CONFIG }, "FILE",
+	  "custom CPU template (Firecracker JSON: cpuid_modifiers, msr_modifiers)" },
 	{ { "ucall", no_argument, NULL, OPT_UCALL }, NULL,
 	  "honour the test-guest ucall port 0x444 (for test guests)" },
 	{ { "disk", required_argument, NULL, OPT_DISK }, "PATH[,..]",
@@ -194,6 +198,10 @@ enum options_result options_parse_run(int argc, char **argv, struct vm_config *c
 			break;
 		case OPT_BOOT_TIME: cfg->boot_time = true; break;
 		case OPT_UCALL: cfg->ucall = true; break;
+		case OPT_CPU_CONFIG:
+			if (config_file_load_cpu_template(optarg, cfg, why, why_len))
+				return OPTIONS_BAD;
+			break;
 		case OPT_NO_PIT: cfg->pit = false; break;
 		case OPT_ACPI:
 			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "arch/x86/cpu_template.h"
 #include "arch/x86/regs.h"
 #include "kvm/vcpu.h"
 #include "util/metrics.h"
@@ -92,6 +93,50 @@ static int set_msrs(struct vcpu *v)
 	return 0;
 }
 
+/*
+ * The custom CPU template's MSR modifiers, after ember's own MSRs: each MSR
+ * is read back from KVM, its bitmap applied, and written.  An MSR KVM does
+ * not know is an error (-ENOENT), as in Firecracker.
+ */
+static int apply_msr_modifiers(struct vcpu *v, const struct cpu_config_cfg *cc)
+{
+	for (unsigned int i = 0; i < cc->n_msr; i++) {
+		const struct msr_modifier_cfg *m = &cc->msr[i];
+		struct {
+			struct kvm_msrs hdr;
+			struct kvm_msr_entry e[1];
+		} msrs;
+		uint64_t old;
+		int r;
+
+		memset(&msrs, 0, sizeof(msrs));
+		msrs.hdr.nmsrs = 1;
+		msrs.e[0].index = m->addr;
+		r = ioctl(v->fd, KVM_GET_MSRS, &msrs);
+		if (r < 0)
+			return -errno;
+		if (r != 1) {
+			log_error("vcpu%u: the CPU template changes MSR 0x%x, which KVM does not "
+				  "support", v->index, m->addr);
+			return -ENOENT;
+		}
+		old = msrs.e[0].data;
+		msrs.e[0].data = cpu_template_apply(old, m->filter, m->value);
+		r = ioctl(v->fd, KVM_SET_MSRS, &msrs);
+		if (r < 0)
+			return -errno;
+		if (r != 1) {
+			log_error("vcpu%u: KVM refused the CPU template's value 0x%llx for MSR 0x%x",
+				  v->index, (unsigned long long)msrs.e[0].data, m->addr);
+			return -ENOENT;
+		}
+		if (v->index == 0)
+			log_debug("CPU template: MSR 0x%x 0x%llx -> 0x%llx", m->addr,
+				  (unsigned long long)old, (unsigned long long)msrs.e[0].data);
+	}
+	return 0;
+}
+
 static int set_lint(struct vcpu *v)
 {
 	struct kvm_lapic_state lapic;
@@ -118,6 +163,7 @@ int vcpu_configure(struct vcpu *v, const struct cpuid_table *supported, uint32_t
 		struct kvm_cpuid2 hdr;
 		struct kvm_cpuid_entry2 e[CPUID_MAX_ENTRIES];
 	} cpuid2;
+	const struct cpu_config_cfg *cc = &v->vm->cfg->cpu_config;
 	struct cpuid_table *t = malloc(sizeof(*t));
 	struct kvm_fpu fpu;
 	struct kvm_sregs sregs;
@@ -131,6 +177,18 @@ int vcpu_configure(struct vcpu *v, const struct cpuid_table *supported, uint32_t
 		free(t);
 		return err;
 	}
+	if (cc->n_cpuid) {
+		unsigned int bad = 0;
+
+		err = cpuid_apply_modifiers(t, cc->cpuid, cc->n_cpuid, &bad);
+		if (err) {
+			log_error("vcpu%u: the CPU template changes CPUID leaf 0x%x subleaf 0x%x, "
+				  "which KVM does not support", v->index, cc->cpuid[bad].leaf,
+				  cc->cpuid[bad].subleaf);
+			free(t);
+			return err;
+		}
+	}
 	cpuid2.hdr.nent = t->nent;
 	cpuid2.hdr.padding = 0;
 	memcpy(cpuid2.e, t->e, t->nent * sizeof(t->e[0]));
@@ -138,6 +196,8 @@ int vcpu_configure(struct vcpu *v, const struct cpuid_table *supported, uint32_t
 	if (ioctl(v->fd, KVM_SET_CPUID2, &cpuid2) < 0)
 		return -errno;
 	err = set_msrs(v);
+	if (!err)
+		err = apply_msr_modifiers(v, cc);
 	if (err)
 		return err;
 	memset(&fpu, 0, sizeof(fpu));

@@ -270,6 +270,27 @@ t_cpuid_1()		{ cpuid_run cpuid 1; }
 t_cpuid_2()		{ cpuid_run cpuid 2; }
 t_cpuid_linux64()	{ cpuid_run cpuid_linux64 1; }
 
+# A custom CPU template (Firecracker's format) applied to every vCPU; the
+# guest checks what each modifier should have done.
+t_cpu_template() {
+	cat >"$TMP/template.json" <<'JSON'
+{
+  "cpuid_modifiers": [
+    { "leaf": "0x40000010", "subleaf": "0x0", "flags": 0, "modifiers": [
+      { "register": "ecx", "bitmap": "0b00010010001101000101011001111000" },
+      { "register": "edx", "bitmap": "0bxxxxxxxxxxxxxxxxxxxxxxxxxxxx1010" } ] },
+    { "leaf": "0x1", "subleaf": "0x0", "flags": 0, "modifiers": [
+      { "register": "ecx", "bitmap": "0b0xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" } ] }
+  ],
+  "msr_modifiers": [ { "addr": "0x174", "bitmap": "0b1010_0000" } ]
+}
+JSON
+	vm cpu_template --cpus 2 --mem 64 --cpu-config "$TMP/template.json"
+	expect_rc 0
+	expect_done
+	expect_err_has "cpu_template: 0x40000010 eax"
+}
+
 mptable_run() {
 	vm mptable --cpus "$1" --mem 64 --cmdline "cpus=$1"
 	expect_rc 0
@@ -404,6 +425,7 @@ case_ boot_mark			t_boot_mark
 case_ cpuid-cpus1		t_cpuid_1
 case_ cpuid-cpus2		t_cpuid_2
 case_ cpuid-linux64		t_cpuid_linux64
+case_ cpu_template		t_cpu_template
 case_ mptable-cpus1		t_mptable_1
 case_ mptable-cpus4		t_mptable_4
 case_ mptable-cpus32		t_mptable_32

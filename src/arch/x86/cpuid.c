@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "arch/x86/cpu_template.h"
 #include "arch/x86/cpuid.h"
 
 #define CPUID_1_ECX_MONITOR	(1u << 3)
@@ -156,5 +157,33 @@ int cpuid_build(const struct cpuid_table *supported, unsigned int index,
 	e->eax = tsc_khz;
 	e->ebx = KVM_LAPIC_KHZ;
 	e->ecx = e->edx = 0;
+	return 0;
+}
+
+int cpuid_apply_modifiers(struct cpuid_table *t, const struct cpuid_modifier_cfg *mods,
+			  unsigned int n, unsigned int *bad)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct cpuid_modifier_cfg *m = &mods[i];
+		struct kvm_cpuid_entry2 *e = NULL;
+
+		for (uint32_t k = 0; k < t->nent && !e; k++)
+			if (t->e[k].function == m->leaf && t->e[k].index == m->subleaf)
+				e = &t->e[k];
+		if (!e) {
+			if (bad)
+				*bad = i;
+			return -ENOENT;
+		}
+		e->flags = m->flags;
+		for (unsigned int r = 0; r < m->n_regs && r < 4; r++) {
+			uint32_t *reg = m->regs[r].reg == CPUID_EAX ? &e->eax
+				      : m->regs[r].reg == CPUID_EBX ? &e->ebx
+				      : m->regs[r].reg == CPUID_ECX ? &e->ecx : &e->edx;
+
+			*reg = (uint32_t)cpu_template_apply(*reg, m->regs[r].filter,
+							    m->regs[r].value);
+		}
+	}
 	return 0;
 }

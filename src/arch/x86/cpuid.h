@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <linux/kvm.h>
+#include "core/config.h"
 #include "util/compiler.h"
 
 #define CPUID_MAX_ENTRIES 256
@@ -28,5 +29,17 @@ int cpuid_build(const struct cpuid_table *supported, unsigned int index,
 
 /* Entry for (function, index) or NULL. */
 struct kvm_cpuid_entry2 *cpuid_find(struct cpuid_table *t, uint32_t function, uint32_t index);
+
+/*
+ * Apply a custom CPU template's CPUID modifiers to a built table, as
+ * Firecracker does: each modifier names an entry by exact (leaf, subleaf),
+ * which must exist (it changes what KVM supports, it cannot invent leaves);
+ * the entry's flags become the modifier's, and each register keeps the bits
+ * its bitmap marks 'x' and takes the others.  Modifiers apply in order.
+ * 0, or -ENOENT with *bad = the index of the modifier whose entry is missing
+ * (the table is then partly modified).
+ */
+int cpuid_apply_modifiers(struct cpuid_table *t, const struct cpuid_modifier_cfg *mods,
+			  unsigned int n, unsigned int *bad) __must_check;
 
 #endif
