@@ -171,6 +171,39 @@ void devices_after_restore(struct vm *vm)
 			virtio_vsock_transport_reset(ds->d[i].dev);
 }
 
+/* The n-th device of `kind` whose id is `id` (NULL: the first of that kind). */
+static void *find(struct vm *vm, enum dev_kind kind, const char *id)
+{
+	struct devices *ds = vm->devices;
+
+	for (unsigned int i = 0; ds && i < ds->n; i++) {
+		if (ds->d[i].kind != kind || !ds->d[i].dev)
+			continue;
+		if (!id)
+			return ds->d[i].dev;
+		if (kind == DEV_BLK && !strcmp(((struct virtio_blk *)ds->d[i].dev)->id, id))
+			return ds->d[i].dev;
+		if (kind == DEV_NET && !strcmp(((struct virtio_net *)ds->d[i].dev)->id, id))
+			return ds->d[i].dev;
+	}
+	return NULL;
+}
+
+struct virtio_blk *devices_find_blk(struct vm *vm, const char *id)
+{
+	return find(vm, DEV_BLK, id);
+}
+
+struct virtio_net *devices_find_net(struct vm *vm, const char *id)
+{
+	return find(vm, DEV_NET, id);
+}
+
+struct virtio_balloon *devices_balloon(struct vm *vm)
+{
+	return find(vm, DEV_BALLOON, NULL);
+}
+
 void devices_destroy(struct vm *vm)
 {
 	struct devices *ds = vm->devices;

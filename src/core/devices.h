@@ -8,6 +8,9 @@
 #include "util/compiler.h"
 
 struct vm;
+struct virtio_blk;
+struct virtio_net;
+struct virtio_balloon;
 
 /*
  * Create every device in vm->cfg (drives, network interfaces, vsock,
@@ -23,5 +26,11 @@ int devices_attach(struct vm *vm, struct cmdline *cmdline, char *why, size_t why
  */
 void devices_after_restore(struct vm *vm);
 void devices_destroy(struct vm *vm);
+
+/* Devices by drive or interface id, and the balloon; NULL when absent.
+ * For API updates on the event-loop thread (core/vmm.c). */
+struct virtio_blk *devices_find_blk(struct vm *vm, const char *id);
+struct virtio_net *devices_find_net(struct vm *vm, const char *id);
+struct virtio_balloon *devices_balloon(struct vm *vm);
 
 #endif

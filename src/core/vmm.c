@@ -13,10 +13,14 @@
 #include <unistd.h>
 
 #include "api/schema.h"
+#include "core/devices.h"
 #include "core/vmm.h"
 #include "dev/legacy.h"
 #include "ember/guest_abi.h"
 #include "util/metrics.h"
+#include "virtio/balloon.h"
+#include "virtio/blk/blk.h"
+#include "virtio/net/net.h"
 
 #define NOT_AFTER_BOOT	"The requested operation is not supported after starting the microVM."
 #define NOT_BEFORE_BOOT	"The requested operation is not supported before starting the microVM."
@@ -265,6 +269,163 @@ static void do_action(struct vmm *v, struct vmm_action *a)
 	}
 }
 
+/* ---- post-boot device updates (PATCH after InstanceStart) --------------- */
+
+/* PATCH /drives/{id}: the block device swaps its file and/or rate limiter,
+ * then the configuration follows, so GET /vm/config shows what runs. */
+static void patch_drive(struct vmm *v, struct vmm_action *a, const struct drive_patch *p)
+{
+	struct virtio_blk *b = devices_find_blk(v->vm, a->call.id);
+	struct drive_cfg *dc = NULL;
+	char why[600], *path = NULL;
+
+	for (unsigned int i = 0; i < v->cfg.n_drives; i++)
+		if (!strcmp(v->cfg.drives[i].id, a->call.id))
+			dc = &v->cfg.drives[i];
+	if (!b || !dc) {
+		reply_fault(a, "no drive with id '%s' is attached", a->call.id);
+		return;
+	}
+	if (p->path && !(path = strdup(p->path))) {
+		reply_fault(a, "out of memory");
+		return;
+	}
+	if (virtio_blk_update(b, p->path, p->has_rate_limiter ? &p->rate_limiter : NULL, why,
+			      sizeof(why))) {
+		free(path);
+		reply_fault(a, "%s", why);
+		return;
+	}
+	if (path) {
+		free(dc->path);
+		dc->path = path;
+	}
+	if (p->has_rate_limiter)
+		dc->rate_limiter = p->rate_limiter;
+	log_info("drive '%s' updated%s%s%s", a->call.id, p->path ? ": path_on_host " : "",
+		 p->path ? p->path : "", p->has_rate_limiter ? " (new rate limiter)" : "");
+	reply_ok(a);
+}
+
+/* PATCH /network-interfaces/{id}: new rx and/or tx rate limiters. */
+static void patch_net(struct vmm *v, struct vmm_action *a, const struct net_patch *p)
+{
+	struct virtio_net *n = devices_find_net(v->vm, a->call.id);
+	struct net_cfg *nc = NULL;
+
+	for (unsigned int i = 0; i < v->cfg.n_nets; i++)
+		if (!strcmp(v->cfg.nets[i].id, a->call.id))
+			nc = &v->cfg.nets[i];
+	if (!n || !nc) {
+		reply_fault(a, "no network interface with id '%s' is attached", a->call.id);
+		return;
+	}
+	virtio_net_update_rate_limiters(n, p->has_rx ? &p->rx : NULL, p->has_tx ? &p->tx : NULL);
+	if (p->has_rx)
+		nc->rx_rate_limiter = p->rx;
+	if (p->has_tx)
+		nc->tx_rate_limiter = p->tx;
+	log_info("network interface '%s': rate limiters updated", a->call.id);
+	reply_ok(a);
+}
+
+/* PATCH /balloon and PATCH /balloon/statistics after boot. */
+static void patch_balloon(struct vmm *v, struct vmm_action *a)
+{
+	struct virtio_balloon *b = devices_balloon(v->vm);
+	struct vm_config tmp;
+	struct balloon_cfg nb;
+	char why[600];
+	int err;
+
+	if (config_copy(&tmp, &v->cfg)) {
+		reply_fault(a, "out of memory");
+		return;
+	}
+	err = a->call.op == OP_PATCH_BALLOON
+		? schema_patch_balloon(&tmp, a->call.body, why, sizeof(why))
+		: schema_patch_balloon_stats(&tmp, a->call.body, why, sizeof(why));
+	nb = tmp.balloon;
+	config_free(&tmp);
+	if (err) {
+		reply_fault(a, "%s", why);
+		return;
+	}
+	if (!b) {
+		reply_fault(a, "no balloon device is attached");
+		return;
+	}
+	if (a->call.op == OP_PATCH_BALLOON) {
+		virtio_balloon_set_target(b, nb.amount_mib);
+		log_info("balloon target %u MiB", nb.amount_mib);
+	} else {
+		/* The statistics queue is offered (or not) at boot; as in
+		 * Firecracker only its period can change afterwards. */
+		if (!v->cfg.balloon.stats_polling_interval_s != !nb.stats_polling_interval_s) {
+			reply_fault(a, "balloon statistics cannot be %s after boot (the statistics "
+				    "queue is negotiated with the guest at boot)",
+				    nb.stats_polling_interval_s ? "enabled" : "disabled");
+			return;
+		}
+		virtio_balloon_set_stats_interval(b, nb.stats_polling_interval_s);
+		log_info("balloon statistics every %u s", nb.stats_polling_interval_s);
+	}
+	v->cfg.balloon = nb;
+	reply_ok(a);
+}
+
+/* GET /balloon/statistics: Firecracker's BalloonStats; a statistic appears
+ * once the guest has reported it. */
+static json_t *balloon_stats_json(const struct balloon_stats *st)
+{
+	static const char *const names[BALLOON_NR_STATS] = {
+		"swap_in", "swap_out", "major_faults", "minor_faults", "free_memory",
+		"total_memory", "available_memory", "disk_caches", "hugetlb_allocations",
+		"hugetlb_failures", "oom_kill", "alloc_stall", "async_scan", "direct_scan",
+		"async_reclaim", "direct_reclaim",
+	};
+	const uint32_t per_mib = (uint32_t)(MiB(1) / BALLOON_PAGE);
+	json_t *j = json_pack("{s:I,s:I,s:I,s:I}", "target_pages", (json_int_t)st->target_pages,
+			      "actual_pages", (json_int_t)st->actual_pages,
+			      "target_mib", (json_int_t)(st->target_pages / per_mib),
+			      "actual_mib", (json_int_t)(st->actual_pages / per_mib));
+
+	for (unsigned int t = 0; j && t < BALLOON_NR_STATS; t++) {
+		/* JSON integers are signed 64-bit: clamp what no guest can mean. */
+		uint64_t val = st->stats[t] > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX
+								  : st->stats[t];
+
+		if (st->valid[t] && json_object_set_new(j, names[t], json_integer((json_int_t)val))) {
+			json_decref(j);
+			return NULL;
+		}
+	}
+	return j;
+}
+
+static void get_balloon_stats(struct vmm *v, struct vmm_action *a)
+{
+	struct virtio_balloon *b;
+	struct balloon_stats st;
+
+	if (!v->vm) {
+		reply_fault(a, NOT_BEFORE_BOOT);
+		return;
+	}
+	b = devices_balloon(v->vm);
+	if (!v->cfg.balloon.enabled || !b) {
+		reply_fault(a, "no balloon device is configured");
+		return;
+	}
+	if (!v->cfg.balloon.stats_polling_interval_s) {
+		reply_fault(a, "Statistics for the balloon device are not enabled "
+			    "(stats_polling_interval_s is 0)");
+		return;
+	}
+	virtio_balloon_get_stats(b, &st);
+	reply_json(a, balloon_stats_json(&st));
+}
+
 static void execute(struct vmm *v, struct vmm_action *a)
 {
 	char why[600];
@@ -309,9 +470,8 @@ static void execute(struct vmm *v, struct vmm_action *a)
 			reply_fault(a, "%s", why);
 			break;
 		}
+		patch_drive(v, a, &p);
 		free(p.path);
-		reply_fault(a, "updating drive '%s' after boot is not supported yet (the block "
-			    "device has no update hook)", a->call.id);
 		break;
 	}
 	case OP_PATCH_NET: {
@@ -325,8 +485,7 @@ static void execute(struct vmm *v, struct vmm_action *a)
 			reply_fault(a, "%s", why);
 			break;
 		}
-		reply_fault(a, "updating network interface '%s' after boot is not supported yet "
-			    "(the net device has no update hook)", a->call.id);
+		patch_net(v, a, &p);
 		break;
 	}
 	case OP_GET_BALLOON:
@@ -342,33 +501,11 @@ static void execute(struct vmm *v, struct vmm_action *a)
 			apply_preboot(v, a, a->call.op == OP_PATCH_BALLOON ? schema_patch_balloon
 									 : schema_patch_balloon_stats);
 			break;
-		} else {
-			struct vm_config tmp;
-			int err;
-
-			if (config_copy(&tmp, &v->cfg)) {
-				reply_fault(a, "out of memory");
-				break;
-			}
-			err = a->call.op == OP_PATCH_BALLOON
-				? schema_patch_balloon(&tmp, a->call.body, why, sizeof(why))
-				: schema_patch_balloon_stats(&tmp, a->call.body, why, sizeof(why));
-			config_free(&tmp);
-			if (err)
-				reply_fault(a, "%s", why);
-			else
-				reply_fault(a, "changing the balloon after boot is not supported yet "
-					    "(the balloon device has no update hook)");
 		}
+		patch_balloon(v, a);
 		break;
 	case OP_GET_BALLOON_STATS:
-		if (!v->vm)
-			reply_fault(a, NOT_BEFORE_BOOT);
-		else if (!v->cfg.balloon.enabled)
-			reply_fault(a, "no balloon device is configured");
-		else
-			reply_fault(a, "balloon statistics are not available yet (the balloon "
-				    "device does not report them)");
+		get_balloon_stats(v, a);
 		break;
 	case OP_PUT_ACTIONS:
 		do_action(v, a);

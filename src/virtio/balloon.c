@@ -229,6 +229,31 @@ void virtio_balloon_set_target(struct virtio_balloon *b, uint32_t amount_mib)
 	pthread_mutex_unlock(&b->vdev.lock);
 }
 
+void virtio_balloon_set_stats_interval(struct virtio_balloon *b, uint32_t seconds)
+{
+	pthread_mutex_lock(&b->vdev.lock);
+	b->stats_interval_s = seconds;
+	/* A running statistics queue polls at the new period from now on. */
+	if (b->vdev.activated && (b->vdev.acked & VIRTIO_BIT(VIRTIO_BALLOON_F_STATS_VQ))) {
+		struct itimerspec its = { .it_value = { .tv_sec = seconds },
+					  .it_interval = { .tv_sec = seconds } };
+
+		if (timerfd_settime(b->stats_timer_fd, 0, &its, NULL) < 0)
+			log_warn("balloon: statistics timer: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&b->vdev.lock);
+}
+
+void virtio_balloon_get_stats(struct virtio_balloon *b, struct balloon_stats *out)
+{
+	pthread_mutex_lock(&b->vdev.lock);
+	out->target_pages = b->num_pages;
+	out->actual_pages = b->actual;
+	memcpy(out->valid, b->stats_valid, sizeof(out->valid));
+	memcpy(out->stats, b->stats, sizeof(out->stats));
+	pthread_mutex_unlock(&b->vdev.lock);
+}
+
 int virtio_balloon_create(struct vm *vm, const struct balloon_cfg *cfg,
 			  struct virtio_balloon **out, char *why, size_t why_len)
 {

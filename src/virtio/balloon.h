@@ -49,6 +49,20 @@ void virtio_balloon_destroy(struct virtio_balloon *b);
 /* Change the target size (API thread → event loop); raises a config interrupt. */
 void virtio_balloon_set_target(struct virtio_balloon *b, uint32_t amount_mib);
 
+/* Change the statistics polling period (seconds, > 0) of a balloon created
+ * with statistics; a running statistics queue is re-armed at once. */
+void virtio_balloon_set_stats_interval(struct virtio_balloon *b, uint32_t seconds);
+
+/* What GET /balloon/statistics reports: the target and the driver's actual
+ * size in 4 KiB pages, and the last values the guest sent, by tag
+ * (VIRTIO_BALLOON_S_SWAP_IN = 0 ... VIRTIO_BALLOON_S_DIRECT_RECLAIM = 15). */
+struct balloon_stats {
+	uint32_t target_pages, actual_pages;
+	bool valid[BALLOON_NR_STATS];
+	uint64_t stats[BALLOON_NR_STATS];
+};
+void virtio_balloon_get_stats(struct virtio_balloon *b, struct balloon_stats *out);
+
 /* Parse a stats buffer of 10-byte {le16 tag, le64 val} entries (pure).
  * Returns the number of entries taken; unknown tags are skipped. */
 unsigned int balloon_parse_stats(const uint8_t *buf, uint32_t len, uint64_t *stats,

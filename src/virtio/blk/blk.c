@@ -455,6 +455,107 @@ static const struct virtio_dev_ops blk_ops = {
 	.reset = blk_reset,
 };
 
+/* --- updates from the API (PATCH /drives/{id}) -------------------------- */
+
+/* Open `path` as a backing file of this drive: same access mode, regular
+ * file or block device.  The fd and its size in bytes, or -errno with *why. */
+static int open_backing(const char *id, const char *path, bool read_only, int *fd_out,
+			uint64_t *size_out, char *why, size_t why_len)
+{
+	struct stat st;
+	off_t size;
+	int fd, err;
+
+	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(why, why_len, "drive '%s': cannot open '%s': %s", id, path,
+			 strerror(errno));
+		return err;
+	}
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+		close(fd);
+		snprintf(why, why_len, "drive '%s': '%s' is not a regular file or block device",
+			 id, path);
+		return -EINVAL;
+	}
+	size = lseek(fd, 0, SEEK_END);
+	if (size < 0) {
+		err = -errno;
+		close(fd);
+		snprintf(why, why_len, "drive '%s': cannot size '%s': %s", id, path,
+			 strerror(-err));
+		return err;
+	}
+	if (size % VIRTIO_BLK_SECTOR)
+		log_warn("drive '%s': size %lld is not a multiple of 512; the last %lld bytes "
+			 "are not visible to the guest", id, (long long)size,
+			 (long long)(size % VIRTIO_BLK_SECTOR));
+	*fd_out = fd;
+	*size_out = (uint64_t)size;
+	return 0;
+}
+
+int virtio_blk_update(struct virtio_blk *b, const char *path, const struct rate_limiter_cfg *rl,
+		      char *why, size_t why_len)
+{
+	uint64_t size = 0;
+	int fd = -1, err;
+
+	/* Everything that can fail comes before anything changes. */
+	if (path) {
+		err = open_backing(b->id, path, b->read_only, &fd, &size, why, why_len);
+		if (err)
+			return err;
+	}
+	pthread_mutex_lock(&b->vdev.lock);
+	if (path) {
+		/* Requests on the old file finish there: reap io_uring completions
+		 * (they go back to the guest as usual) before the fd changes.  The
+		 * sync engine has nothing in flight between two loop events. */
+		while (b->ring_init && b->n_inflight) {
+			struct io_uring_cqe *cqe;
+
+			if (io_uring_wait_cqe(&b->ring, &cqe) < 0)
+				break;
+			if (reap(b, true))
+				virtio_dev_notify_queue(&b->vdev, 0);
+		}
+		/* Whatever the guest wrote reaches the old file before we let go. */
+		if (!b->read_only && fdatasync(b->fd) < 0)
+			log_warn("%s: fdatasync of the old backing file: %s", b->vdev.name,
+				 strerror(errno));
+		close(b->fd);
+		b->fd = fd;
+		b->capacity = size / VIRTIO_BLK_SECTOR;
+		b->lim.capacity = b->capacity;
+		build_config(b);
+		/* ConfigGeneration moves and, once the driver runs, a configuration
+		 * interrupt tells it to re-read the capacity. */
+		virtio_dev_config_changed(&b->vdev);
+		log_info("%s: backing file is now '%s' (%llu sectors)", b->vdev.name, path,
+			 (unsigned long long)b->capacity);
+	}
+	if (rl) {
+		struct itimerspec off = { 0 };
+
+		/* New buckets, full; a parked queue is re-checked against them now. */
+		rl_init(&b->rl, rl, now_ns());
+		if (b->timer_fd >= 0)
+			timerfd_settime(b->timer_fd, 0, &off, NULL);
+		if (b->throttled) {
+			b->throttled = false;
+			process_queue(b);
+		}
+	}
+	if (b->slots_full && b->n_inflight < b->vdev.vqs[0].size) {
+		b->slots_full = false;
+		process_queue(b);
+	}
+	pthread_mutex_unlock(&b->vdev.lock);
+	return 0;
+}
+
 #define FAIL(...) do { snprintf(why, why_len, __VA_ARGS__); goto fail; } while (0)
 
 int virtio_blk_create(struct vm *vm, const struct drive_cfg *cfg, struct virtio_blk **out,

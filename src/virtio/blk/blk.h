@@ -80,4 +80,16 @@ int virtio_blk_create(struct vm *vm, const struct drive_cfg *cfg, struct virtio_
 		      char *why, size_t why_len) __must_check;
 void virtio_blk_destroy(struct virtio_blk *b);
 
+/*
+ * PATCH /drives/{id} after boot, on the event-loop thread.  `path` (or NULL)
+ * replaces the backing file: it is opened with the drive's access mode and
+ * must be a regular file or block device; requests in flight on the old file
+ * complete first, then the capacity in config space changes and a
+ * configuration interrupt tells the driver.  `rl` (or NULL) replaces the
+ * rate limiter: full buckets, and a throttled queue is re-checked at once.
+ * On error nothing has changed: -errno and one line in *why.
+ */
+int virtio_blk_update(struct virtio_blk *b, const char *path, const struct rate_limiter_cfg *rl,
+		      char *why, size_t why_len) __must_check;
+
 #endif

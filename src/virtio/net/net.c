@@ -398,6 +398,34 @@ static void build_config(struct virtio_net *n, const uint8_t mac[6])
 	memcpy(n->config + 10, &mtu, 2);
 }
 
+/* --- updates from the API (PATCH /network-interfaces/{id}) ------------- */
+
+void virtio_net_update_rate_limiters(struct virtio_net *n, const struct rate_limiter_cfg *rx,
+				     const struct rate_limiter_cfg *tx)
+{
+	uint64_t now = now_ns();
+
+	pthread_mutex_lock(&n->vdev.lock);
+	/* New buckets start full; a parked direction is re-checked at once. */
+	if (rx) {
+		rl_init(&n->rx_rl, rx, now);
+		arm(n->rx_timer_fd, 0);
+		if (n->rx_throttled) {
+			n->rx_throttled = false;
+			rx_process(n);
+		}
+	}
+	if (tx) {
+		rl_init(&n->tx_rl, tx, now);
+		arm(n->tx_timer_fd, 0);
+		if (n->tx_throttled) {
+			n->tx_throttled = false;
+			tx_process(n);
+		}
+	}
+	pthread_mutex_unlock(&n->vdev.lock);
+}
+
 #define FAIL(...) do { snprintf(why, why_len, __VA_ARGS__); goto fail; } while (0)
 
 int virtio_net_create(struct vm *vm, const struct net_cfg *cfg, struct virtio_net **out,

@@ -72,4 +72,12 @@ int virtio_net_create(struct vm *vm, const struct net_cfg *cfg, struct virtio_ne
 		      char *why, size_t why_len) __must_check;
 void virtio_net_destroy(struct virtio_net *n);
 
+/*
+ * PATCH /network-interfaces/{id} after boot, on the event-loop thread:
+ * replace the rx and/or tx rate limiter (NULL: unchanged).  The new buckets
+ * start full and a direction parked by the old limiter is resumed at once.
+ */
+void virtio_net_update_rate_limiters(struct virtio_net *n, const struct rate_limiter_cfg *rx,
+				     const struct rate_limiter_cfg *tx);
+
 #endif
