@@ -231,3 +231,19 @@ uint64_t gmem_low_end(const struct gmem *m)
 {
 	return m->nr_regions ? m->regions[0].gpa + m->regions[0].size : 0;
 }
+
+int gmem_map_file(struct gmem *m, uint64_t gpa, uint64_t len, int fd, uint64_t off)
+{
+	uint64_t span = ALIGN_UP(len, 4096ull);
+	void *hva, *p;
+
+	if (!len || fd < 0 || gpa % 4096 || off % 4096 || span < len || off > INT64_MAX)
+		return -EINVAL;
+	hva = gmem_ptr(m, gpa, span);
+	if (!hva)
+		return -EINVAL;
+	p = mmap(hva, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, (off_t)off);
+	if (p == MAP_FAILED)
+		return -errno;
+	return 0;
+}
