@@ -178,6 +178,12 @@ int config_validate(const struct vm_config *c, char *why, size_t why_len)
 			snprintf(why, why_len, "--restore needs --mem-file PATH");
 			return -EINVAL;
 		}
+		if (c->n_drives || c->n_nets || c->vsock.enabled || c->entropy.enabled ||
+		    c->balloon.enabled) {
+			snprintf(why, why_len, "--restore takes the devices from the snapshot: "
+				 "--disk, --net, --vsock, --rng and --balloon cannot be given with it");
+			return -EINVAL;
+		}
 		return config_check_devices(c, why, why_len);
 	}
 	if (c->restore_mem_path || c->restore_resume) {

@@ -8,6 +8,7 @@
 #include "core/devices.h"
 #include "core/vm.h"
 #include "mem/layout.h"
+#include "snapshot/state.h"
 #include "virtio/balloon.h"
 #include "virtio/blk/blk.h"
 #include "virtio/net/net.h"
@@ -221,4 +222,128 @@ void devices_destroy(struct vm *vm)
 	}
 	free(ds);
 	vm->devices = NULL;
+}
+
+/* ---- snapshots ----------------------------------------------------------- */
+
+static struct virtio_dev *vdev_of(enum dev_kind kind, void *dev)
+{
+	switch (kind) {
+	case DEV_BLK: return &((struct virtio_blk *)dev)->vdev;
+	case DEV_NET: return &((struct virtio_net *)dev)->vdev;
+	case DEV_VSOCK: return &((struct virtio_vsock *)dev)->vdev;
+	case DEV_RNG: return &((struct virtio_rng *)dev)->vdev;
+	case DEV_BALLOON: return &((struct virtio_balloon *)dev)->vdev;
+	}
+	return NULL;
+}
+
+void devices_quiesce(struct vm *vm)
+{
+	struct devices *ds = vm->devices;
+
+	for (unsigned int i = 0; ds && i < ds->n; i++)
+		if (ds->d[i].dev)
+			virtio_dev_quiesce(vdev_of(ds->d[i].kind, ds->d[i].dev));
+}
+
+void devices_save(struct vm *vm, struct snap_writer *w)
+{
+	struct devices *ds = vm->devices;
+	unsigned int drive = 0, net = 0;
+
+	for (unsigned int i = 0; ds && i < ds->n; i++) {
+		struct virtio_dev *d = vdev_of(ds->d[i].kind, ds->d[i].dev);
+
+		snap_begin(w, i);
+		snap_put_u32(w, VIRTIO_SNAP_DEVICE_ID, d->ops->device_id);
+		snap_put_u64(w, VIRTIO_SNAP_BASE, d->base);
+		snap_put_u32(w, VIRTIO_SNAP_GSI, d->gsi);
+		snap_begin(w, VIRTIO_SNAP_CONFIG);
+		switch (ds->d[i].kind) {
+		case DEV_BLK:
+			snap_encode_drive_cfg(w, &vm->cfg->drives[drive]);
+			snap_end(w);
+			snap_put_str(w, VIRTIO_SNAP_CONFIG_ID, vm->cfg->drives[drive++].id);
+			break;
+		case DEV_NET: {
+			struct net_cfg nc = vm->cfg->nets[net++];
+
+			/* The MAC the guest sees (generated ones too), so an
+			 * overridden TAP name at load keeps it. */
+			memcpy(nc.mac, ((struct virtio_net *)ds->d[i].dev)->config, sizeof(nc.mac));
+			nc.has_mac = true;
+			snap_encode_net_cfg(w, &nc);
+			snap_end(w);
+			snap_put_str(w, VIRTIO_SNAP_CONFIG_ID, nc.id);
+			break;
+		}
+		case DEV_VSOCK:
+			snap_encode_vsock_cfg(w, &vm->cfg->vsock);
+			snap_end(w);
+			snap_put_str(w, VIRTIO_SNAP_CONFIG_ID, "vsock");
+			break;
+		case DEV_RNG:
+			snap_encode_entropy_cfg(w, &vm->cfg->entropy);
+			snap_end(w);
+			snap_put_str(w, VIRTIO_SNAP_CONFIG_ID, "rng");
+			break;
+		case DEV_BALLOON:
+			snap_encode_balloon_cfg(w, &vm->cfg->balloon);
+			snap_end(w);
+			snap_put_str(w, VIRTIO_SNAP_CONFIG_ID, "balloon");
+			break;
+		}
+		virtio_dev_save(d, w);
+		snap_end(w);
+	}
+}
+
+int devices_restore(struct vm *vm, struct snap_reader *devs)
+{
+	struct devices *ds = vm->devices;
+	unsigned int n = ds ? ds->n : 0;
+
+	if (snap_count(devs) != n)
+		return snap_fail(devs, "%u virtio device states, this VM has %u devices",
+				 snap_count(devs), n);
+	for (unsigned int i = 0; i < n; i++) {
+		struct virtio_dev *d = vdev_of(ds->d[i].kind, ds->d[i].dev);
+		struct snap_reader e;
+		uint32_t id, gsi;
+		uint64_t base;
+		int err;
+
+		if (snap_require(devs, i) || snap_get_section(devs, i, &e))
+			return -EINVAL;
+		/* The configuration was read by snap_decode_devices_cfg; mark it used. */
+		err = snap_get_u32(&e, VIRTIO_SNAP_DEVICE_ID, &id) ||
+		      snap_require(&e, VIRTIO_SNAP_BASE) || snap_require(&e, VIRTIO_SNAP_GSI) ||
+		      snap_get_u64(&e, VIRTIO_SNAP_BASE, &base) ||
+		      snap_get_u32(&e, VIRTIO_SNAP_GSI, &gsi);
+		if (!err) {
+			struct snap_reader c;
+			const uint8_t *p;
+			size_t len;
+
+			if (!snap_get_section(&e, VIRTIO_SNAP_CONFIG, &c))
+				snap_release(&c);
+			if (snap_get_blob(&e, VIRTIO_SNAP_CONFIG_ID, &p, &len, CONFIG_ID_MAX)) {
+				/* reported in the context */
+			} else if (id != d->ops->device_id || base != d->base || gsi != d->gsi) {
+				snap_fail(&e, "device %u: id %u at 0x%llx GSI %u in the snapshot, "
+					  "%s (id %u) at 0x%llx GSI %u here", i, id,
+					  (unsigned long long)base, gsi, d->name, d->ops->device_id,
+					  (unsigned long long)d->base, d->gsi);
+			} else if (virtio_dev_restore(d, &e)) {
+				/* reported in the context */
+			}
+		}
+		if (snap_close(&e))
+			return -EINVAL;
+	}
+	/* Host-side state a snapshot cannot carry (vsock connections) is dropped
+	 * and the guest told. */
+	devices_after_restore(vm);
+	return 0;
 }

@@ -27,6 +27,21 @@ int devices_attach(struct vm *vm, struct cmdline *cmdline, char *why, size_t why
 void devices_after_restore(struct vm *vm);
 void devices_destroy(struct vm *vm);
 
+/*
+ * Snapshots (docs/snapshots.md), on the event-loop thread of a paused VM.
+ * quiesce: every device finishes in-flight backend I/O.  save: one element
+ * per device, in attach order, into the open DEVICES section: device id,
+ * config id, MMIO base, GSI, its configuration, transport and device state.
+ * restore: the devices were recreated from the snapshot's configuration
+ * (snap_decode_devices_cfg); check that they match the elements one for one
+ * and apply the state.  0 / -EINVAL (reason in r's context).
+ */
+struct snap_writer;
+struct snap_reader;
+void devices_quiesce(struct vm *vm);
+void devices_save(struct vm *vm, struct snap_writer *w);
+int devices_restore(struct vm *vm, struct snap_reader *devs) __must_check;
+
 /* Devices by drive or interface id, and the balloon; NULL when absent.
  * For API updates on the event-loop thread (core/vmm.c). */
 struct virtio_blk *devices_find_blk(struct vm *vm, const char *id);

@@ -680,6 +680,13 @@ int snap_get_section(struct snap_reader *r, uint32_t tag, struct snap_reader *su
 	return index_section(sub);
 }
 
+void snap_release(struct snap_reader *r)
+{
+	free(r->recs);
+	r->recs = NULL;
+	r->n = 0;
+}
+
 int snap_close(struct snap_reader *r)
 {
 	for (unsigned int i = 0; i < r->n && !r->ctx->err; i++)

@@ -25,7 +25,7 @@
 
 #define SNAP_MAGIC		0x504e535245424d45ull	/* "EMBERSNP" in file order */
 #define SNAP_VERSION_MAJOR	1
-#define SNAP_VERSION_MINOR	0
+#define SNAP_VERSION_MINOR	1	/* 1.1: virtio device elements in DEVICES */
 
 #define SNAP_HEADER_SIZE	16u
 #define SNAP_RECORD_HDR_SIZE	12u
@@ -162,6 +162,10 @@ int snap_require(struct snap_reader *r, uint32_t tag) __must_check;
 
 /* Record an error (first wins) with the section path; returns -EINVAL. */
 int snap_fail(struct snap_reader *r, const char *fmt, ...) __printf(2, 3);
+
+/* Free a section's index without the unknown-field check (a first pass that
+ * reads only some fields; the full pass closes it with snap_close). */
+void snap_release(struct snap_reader *r);
 
 /* Finish a section: unknown mandatory records → error.  Frees the index.
  * Returns the context's error state (0 if everything so far was fine). */

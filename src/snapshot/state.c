@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* snapshot/state.c: field-by-field encoding and checked decoding of machine, memory and KVM state. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mem/layout.h"
 #include "snapshot/state.h"
+#include "virtio/abi.h"
+#include "virtio/device.h"
 
 /* MACHINE */
 enum { M_VCPUS = 1, M_MEM_MIB, M_PIT, M_ACPI, M_UCALL };
@@ -685,4 +688,278 @@ int snap_decode(struct snap_reader *top, struct snap_state *st)
 			return -EINVAL;
 	}
 	return top->ctx->err;
+}
+
+/* ------------------------------------------------------------ device configuration */
+
+/* Tags of the VIRTIO_SNAP_CONFIG section, per kind (docs/snapshot-format.md). */
+enum { RL_BANDWIDTH = 1, RL_OPS = 2 };
+enum { DRV_ID = 1, DRV_PATH, DRV_RO, DRV_ROOT, DRV_PARTUUID, DRV_ENGINE, DRV_CACHE, DRV_RL };
+enum { NET_ID = 1, NET_TAP, NET_MAC, NET_MTU, NET_RX_RL, NET_TX_RL };
+enum { VSK_CID = 1, VSK_UDS };
+enum { RNG_RL = 1 };
+enum { BAL_AMOUNT = 1, BAL_DEFLATE, BAL_STATS_S, BAL_HINTING, BAL_REPORTING };
+
+#define DEVCFG_PATH_MAX	4096
+
+static void put_bucket(struct snap_writer *w, uint32_t tag, const struct token_bucket_cfg *b)
+{
+	uint64_t v[3] = { b->size, b->one_time_burst, b->refill_time_ms };
+
+	snap_put_u64_array(w, tag, v, 3);
+}
+
+static void put_rl(struct snap_writer *w, uint32_t tag, const struct rate_limiter_cfg *rl)
+{
+	snap_begin(w, tag);
+	put_bucket(w, RL_BANDWIDTH, &rl->bandwidth);
+	put_bucket(w, RL_OPS, &rl->ops);
+	snap_end(w);
+}
+
+void snap_encode_drive_cfg(struct snap_writer *w, const struct drive_cfg *d)
+{
+	snap_put_str(w, DRV_ID, d->id);
+	snap_put_str(w, DRV_PATH, d->path);
+	snap_put_u32(w, DRV_RO, d->read_only);
+	snap_put_u32(w, DRV_ROOT, d->is_root);
+	if (d->partuuid)
+		snap_put_str(w, DRV_PARTUUID, d->partuuid);
+	snap_put_u32(w, DRV_ENGINE, d->io_engine);
+	snap_put_u32(w, DRV_CACHE, d->cache_type);
+	put_rl(w, DRV_RL, &d->rate_limiter);
+}
+
+void snap_encode_net_cfg(struct snap_writer *w, const struct net_cfg *n)
+{
+	snap_put_str(w, NET_ID, n->id);
+	snap_put_str(w, NET_TAP, n->host_dev_name);
+	snap_put_bytes(w, NET_MAC, n->mac, sizeof(n->mac));
+	snap_put_u32(w, NET_MTU, n->mtu);
+	put_rl(w, NET_RX_RL, &n->rx_rate_limiter);
+	put_rl(w, NET_TX_RL, &n->tx_rate_limiter);
+}
+
+void snap_encode_vsock_cfg(struct snap_writer *w, const struct vsock_cfg *v)
+{
+	snap_put_u32(w, VSK_CID, v->guest_cid);
+	snap_put_str(w, VSK_UDS, v->uds_path);
+}
+
+void snap_encode_entropy_cfg(struct snap_writer *w, const struct entropy_cfg *e)
+{
+	put_rl(w, RNG_RL, &e->rate_limiter);
+}
+
+void snap_encode_balloon_cfg(struct snap_writer *w, const struct balloon_cfg *b)
+{
+	snap_put_u32(w, BAL_AMOUNT, b->amount_mib);
+	snap_put_u32(w, BAL_DEFLATE, b->deflate_on_oom);
+	snap_put_u32(w, BAL_STATS_S, b->stats_polling_interval_s);
+	snap_put_u32(w, BAL_HINTING, b->free_page_hinting);
+	snap_put_u32(w, BAL_REPORTING, b->free_page_reporting);
+}
+
+/* A required string field of at most max-1 bytes. */
+static int req_str(struct snap_reader *r, uint32_t tag, char *dst, size_t max)
+{
+	return snap_require(r, tag) || snap_get_str(r, tag, dst, max) ? -EINVAL : 0;
+}
+
+/* A required string, heap-copied. */
+static int req_dup(struct snap_reader *r, uint32_t tag, char **out)
+{
+	char buf[DEVCFG_PATH_MAX + 1];
+
+	if (req_str(r, tag, buf, sizeof(buf)))
+		return -EINVAL;
+	*out = strdup(buf);
+	if (!*out) {
+		r->ctx->err = r->ctx->err ? r->ctx->err : -ENOMEM;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int get_bucket(struct snap_reader *r, uint32_t tag, struct token_bucket_cfg *b)
+{
+	uint64_t v[3];
+
+	if (snap_require(r, tag) || snap_get_u64_array(r, tag, v, 3))
+		return -EINVAL;
+	b->size = v[0];
+	b->one_time_burst = v[1];
+	b->refill_time_ms = v[2];
+	if (b->size && !b->refill_time_ms)
+		return snap_fail(r, "a rate limiter bucket of %llu tokens has no refill time",
+				 (unsigned long long)b->size);
+	return 0;
+}
+
+static int get_rl(struct snap_reader *r, uint32_t tag, struct rate_limiter_cfg *rl)
+{
+	struct snap_reader s;
+
+	if (snap_require(r, tag) || snap_get_section(r, tag, &s))
+		return -EINVAL;
+	if (get_bucket(&s, RL_BANDWIDTH, &rl->bandwidth) == 0)
+		(void)get_bucket(&s, RL_OPS, &rl->ops);
+	return snap_close(&s);
+}
+
+static int get_drive(struct snap_reader *r, struct drive_cfg *d)
+{
+	uint32_t engine, cache;
+
+	if (req_str(r, DRV_ID, d->id, sizeof(d->id)) || req_dup(r, DRV_PATH, &d->path) ||
+	    snap_get_bool(r, DRV_RO, &d->read_only) || snap_get_bool(r, DRV_ROOT, &d->is_root) ||
+	    snap_get_u32_range(r, DRV_ENGINE, 0, IO_ENGINE_ASYNC, &engine) ||
+	    snap_get_u32_range(r, DRV_CACHE, 0, CACHE_WRITEBACK, &cache) ||
+	    get_rl(r, DRV_RL, &d->rate_limiter))
+		return -EINVAL;
+	d->io_engine = (enum io_engine)engine;
+	d->cache_type = (enum cache_type)cache;
+	if (snap_has(r, DRV_PARTUUID) && req_dup(r, DRV_PARTUUID, &d->partuuid))
+		return -EINVAL;
+	return 0;
+}
+
+static int get_net(struct snap_reader *r, struct net_cfg *n)
+{
+	uint32_t mtu;
+
+	if (req_str(r, NET_ID, n->id, sizeof(n->id)) ||
+	    req_str(r, NET_TAP, n->host_dev_name, sizeof(n->host_dev_name)) ||
+	    snap_require(r, NET_MAC) || snap_get_bytes(r, NET_MAC, n->mac, sizeof(n->mac)) ||
+	    snap_get_u32_range(r, NET_MTU, 0, 65535, &mtu) ||
+	    get_rl(r, NET_RX_RL, &n->rx_rate_limiter) || get_rl(r, NET_TX_RL, &n->tx_rate_limiter))
+		return -EINVAL;
+	if (mtu && mtu < 68)
+		return snap_fail(r, "network interface '%s': mtu %u is below 68", n->id, mtu);
+	/* The MAC the guest saw, kept even when the TAP is overridden at load. */
+	if ((n->mac[0] & 1) || !(n->mac[0] | n->mac[1] | n->mac[2] | n->mac[3] | n->mac[4] |
+				 n->mac[5]))
+		return snap_fail(r, "network interface '%s': MAC is not a unicast address", n->id);
+	n->has_mac = true;
+	n->mtu = (uint16_t)mtu;
+	return 0;
+}
+
+/* Attach order (core/devices.c): the rank of each kind. */
+static int kind_rank(uint32_t id)
+{
+	switch (id) {
+	case VIRTIO_ID_BLOCK: return 0;
+	case VIRTIO_ID_NET: return 1;
+	case VIRTIO_ID_VSOCK: return 2;
+	case VIRTIO_ID_RNG: return 3;
+	case VIRTIO_ID_BALLOON: return 4;
+	default: return -1;
+	}
+}
+
+static void clear_devices(struct vm_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->n_drives; i++) {
+		free(cfg->drives[i].path);
+		free(cfg->drives[i].partuuid);
+	}
+	free(cfg->vsock.uds_path);
+	memset(cfg->drives, 0, sizeof(cfg->drives));
+	memset(cfg->nets, 0, sizeof(cfg->nets));
+	memset(&cfg->vsock, 0, sizeof(cfg->vsock));
+	memset(&cfg->entropy, 0, sizeof(cfg->entropy));
+	memset(&cfg->balloon, 0, sizeof(cfg->balloon));
+	cfg->n_drives = cfg->n_nets = 0;
+}
+
+/* One element: its device id, config id and configuration into cfg. */
+static int decode_one(struct snap_reader *e, uint32_t i, int *last_rank, struct vm_config *cfg)
+{
+	struct snap_reader c;
+	char id[CONFIG_ID_MAX + 1], why[160];
+	uint32_t dev_id;
+	int rank, err = 0;
+
+	if (snap_require(e, VIRTIO_SNAP_DEVICE_ID) ||
+	    snap_get_u32(e, VIRTIO_SNAP_DEVICE_ID, &dev_id) ||
+	    req_str(e, VIRTIO_SNAP_CONFIG_ID, id, sizeof(id)))
+		return -EINVAL;
+	rank = kind_rank(dev_id);
+	if (rank < 0)
+		return snap_fail(e, "device %u: unknown virtio device id %u", i, dev_id);
+	if (rank < *last_rank || (rank == *last_rank && rank >= 2))
+		return snap_fail(e, "device %u (id %u) is out of the attach order", i, dev_id);
+	*last_rank = rank;
+	if (snap_require(e, VIRTIO_SNAP_CONFIG) || snap_get_section(e, VIRTIO_SNAP_CONFIG, &c))
+		return -EINVAL;
+	switch (dev_id) {
+	case VIRTIO_ID_BLOCK:
+		if (cfg->n_drives == CONFIG_MAX_DRIVES) {
+			err = snap_fail(&c, "more than %u drives", CONFIG_MAX_DRIVES);
+			break;
+		}
+		err = get_drive(&c, &cfg->drives[cfg->n_drives++]);
+		if (!err && strcmp(id, cfg->drives[cfg->n_drives - 1].id))
+			err = snap_fail(&c, "device %u: drive id differs from its element's", i);
+		break;
+	case VIRTIO_ID_NET:
+		if (cfg->n_nets == CONFIG_MAX_NETS) {
+			err = snap_fail(&c, "more than %u network interfaces", CONFIG_MAX_NETS);
+			break;
+		}
+		err = get_net(&c, &cfg->nets[cfg->n_nets++]);
+		if (!err && strcmp(id, cfg->nets[cfg->n_nets - 1].id))
+			err = snap_fail(&c, "device %u: interface id differs from its element's", i);
+		break;
+	case VIRTIO_ID_VSOCK:
+		cfg->vsock.enabled = true;
+		err = snap_get_u32_range(&c, VSK_CID, 3, UINT32_MAX, &cfg->vsock.guest_cid) ||
+		      req_dup(&c, VSK_UDS, &cfg->vsock.uds_path) ? -EINVAL : 0;
+		break;
+	case VIRTIO_ID_RNG:
+		cfg->entropy.enabled = true;
+		err = get_rl(&c, RNG_RL, &cfg->entropy.rate_limiter);
+		break;
+	case VIRTIO_ID_BALLOON:
+		cfg->balloon.enabled = true;
+		err = snap_get_u32(&c, BAL_AMOUNT, &cfg->balloon.amount_mib) ||
+		      snap_get_bool(&c, BAL_DEFLATE, &cfg->balloon.deflate_on_oom) ||
+		      snap_get_u32(&c, BAL_STATS_S, &cfg->balloon.stats_polling_interval_s) ||
+		      snap_get_bool(&c, BAL_HINTING, &cfg->balloon.free_page_hinting) ||
+		      snap_get_bool(&c, BAL_REPORTING, &cfg->balloon.free_page_reporting) ? -EINVAL : 0;
+		break;
+	}
+	if (!err && (dev_id == VIRTIO_ID_BLOCK || dev_id == VIRTIO_ID_NET) &&
+	    config_check_id(id, dev_id == VIRTIO_ID_BLOCK ? "drive id" : "network interface id",
+			    why, sizeof(why)))
+		err = snap_fail(&c, "device %u: %s", i, why);
+	if (snap_close(&c))
+		return -EINVAL;
+	return err ? -EINVAL : 0;
+}
+
+int snap_decode_devices_cfg(struct snap_reader *top, struct vm_config *cfg)
+{
+	struct snap_reader devs, e;
+	char why[200];
+	int last_rank = 0, err = 0;
+
+	clear_devices(cfg);
+	if (snap_require(top, SNAP_SEC_DEVICES) || snap_get_section(top, SNAP_SEC_DEVICES, &devs))
+		return -EINVAL;
+	for (uint32_t i = 0; i < snap_count(&devs) && !err; i++) {
+		if (snap_require(&devs, i) || snap_get_section(&devs, i, &e)) {
+			err = -EINVAL;
+			break;
+		}
+		err = decode_one(&e, i, &last_rank, cfg);
+		snap_release(&e);	/* state records are checked when applied */
+	}
+	if (!err && config_check_devices(cfg, why, sizeof(why)))
+		err = snap_fail(&devs, "device configuration: %s", why);
+	snap_release(&devs);
+	if (!err && top->ctx->err)
+		err = top->ctx->err;
+	return err ? (top->ctx->err == -ENOMEM ? -ENOMEM : -EINVAL) : 0;
 }

@@ -107,6 +107,27 @@ void snap_encode_info(struct snap_writer *w, const char *creator, uint64_t unix_
  */
 int snap_decode(struct snap_reader *top, struct snap_state *st) __must_check;
 
+/*
+ * Virtio device configuration: the VIRTIO_SNAP_CONFIG section of each
+ * DEVICES element (what the builder recreates the device from, as
+ * Firecracker's ConstructorArgs).  Writers fill the open section.
+ */
+void snap_encode_drive_cfg(struct snap_writer *w, const struct drive_cfg *d);
+void snap_encode_net_cfg(struct snap_writer *w, const struct net_cfg *n);	/* MAC as used */
+void snap_encode_vsock_cfg(struct snap_writer *w, const struct vsock_cfg *v);
+void snap_encode_entropy_cfg(struct snap_writer *w, const struct entropy_cfg *e);
+void snap_encode_balloon_cfg(struct snap_writer *w, const struct balloon_cfg *b);
+
+/*
+ * Read the configuration of every device in the DEVICES section into cfg,
+ * replacing its drives, network interfaces, vsock, entropy and balloon.
+ * Every field is checked (ids, ranges, device order: drives, nets, vsock,
+ * entropy, balloon, as devices_attach creates them; config_check_devices).
+ * Only the device id, config id and CONFIG records are read here; the rest
+ * of each element is checked when the state is applied.  0 / -EINVAL / -ENOMEM.
+ */
+int snap_decode_devices_cfg(struct snap_reader *top, struct vm_config *cfg) __must_check;
+
 /* The region table gmem_create_x86() would build for `mem_mib`, packed
  * back to back from file offset 0.  0 / -EINVAL. */
 int snap_memory_layout(uint64_t mem_mib, struct snap_memory *m) __must_check;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/devices.h"
 #include "core/vm.h"
 #include "dev/legacy.h"
 #include "dev/serial.h"
@@ -435,12 +436,6 @@ int snap_create(struct vm *vm, const struct snap_create_args *a, struct snap_cre
 		snprintf(why, why_len, "the VM must be paused to take a snapshot");
 		return -EINVAL;
 	}
-	if (vm->cfg->n_drives || vm->cfg->n_nets || vm->cfg->vsock.enabled ||
-	    vm->cfg->entropy.enabled || vm->cfg->balloon.enabled) {
-		snprintf(why, why_len, "snapshots of VMs with virtio devices are not supported yet "
-			 "(the devices' save hooks are missing; docs/snapshots.md)");
-		return -EINVAL;
-	}
 	if (a->diff && !vm->cfg->track_dirty_pages) {
 		snprintf(why, why_len, "a diff snapshot needs dirty-page tracking "
 			 "(track_dirty_pages / --track-dirty-pages)");
@@ -484,6 +479,9 @@ int snap_create(struct vm *vm, const struct snap_create_args *a, struct snap_cre
 		close(mfd);
 		return -ENOMEM;
 	}
+	/* In-flight device I/O completes into guest memory and the rings now,
+	 * before either is read. */
+	devices_quiesce(vm);
 	serial_flush(vm->serial);
 	snap_writer_init(&w);
 	snap_encode_info(&w, "ember " EMBER_VERSION, (uint64_t)time(NULL), mem.kind);
@@ -517,7 +515,8 @@ int snap_create(struct vm *vm, const struct snap_create_args *a, struct snap_cre
 	snap_begin(&w, SNAP_SEC_RTC);
 	rtc_save(vm->rtc, &w);
 	snap_end(&w);
-	snap_begin(&w, SNAP_SEC_DEVICES);	/* virtio devices: none yet */
+	snap_begin(&w, SNAP_SEC_DEVICES);
+	devices_save(vm, &w);
 	snap_end(&w);
 	err = snap_writer_finish(&w, &out, &out_len);
 	if (err) {
@@ -650,6 +649,11 @@ int snap_restore_open(struct snap_restore *s, const char *snap_path, const char 
 	cfg->pit = s->st->machine.pit;
 	cfg->acpi = s->st->machine.acpi;
 	cfg->ucall = s->st->machine.ucall;
+	/* The virtio devices are rebuilt from the configuration they were
+	 * created with (host paths may then be overridden by the caller). */
+	err = snap_decode_devices_cfg(&s->top, cfg);
+	if (err)
+		return err == -ENOMEM ? -ENOMEM : -EINVAL;
 	s->t_validated = now_ns();
 	return 0;
 }
@@ -816,8 +820,8 @@ int snap_restore_apply(struct snap_restore *s, struct vm *vm, char *why, size_t 
 	if (snap_require(&s->top, SNAP_SEC_DEVICES) ||
 	    snap_get_section(&s->top, SNAP_SEC_DEVICES, &devs))
 		return -EINVAL;
-	if (snap_count(&devs))
-		snap_fail(&devs, "%u virtio device states, this VM has none", snap_count(&devs));
+	if (devices_restore(vm, &devs) && !s->ctx.err)
+		snap_fail(&devs, "virtio device state refused");
 	if (snap_close(&devs) || snap_close(&s->top))
 		return -EINVAL;
 	vm->snap_have_base = true;

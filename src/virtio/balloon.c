@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/vm.h"
+#include "snapshot/format.h"
 #include "virtio/balloon.h"
 
 static uint64_t balloon_features(void *dev)
@@ -201,6 +202,58 @@ static void balloon_reset(void *dev)
 		timerfd_settime(b->stats_timer_fd, 0, &off, NULL);
 }
 
+enum {
+	BAL_SNAP_NUM_PAGES = 1, BAL_SNAP_ACTUAL, BAL_SNAP_STATS_HELD, BAL_SNAP_STATS_HEAD,
+	BAL_SNAP_STATS, BAL_SNAP_STATS_VALID,
+};
+
+static void balloon_save(void *dev, struct snap_writer *w)
+{
+	struct virtio_balloon *b = dev;
+	uint32_t valid = 0;
+
+	for (unsigned int i = 0; i < BALLOON_NR_STATS; i++)
+		valid |= (uint32_t)b->stats_valid[i] << i;
+	snap_put_u32(w, BAL_SNAP_NUM_PAGES, b->num_pages);
+	snap_put_u32(w, BAL_SNAP_ACTUAL, b->actual);
+	snap_put_u32(w, BAL_SNAP_STATS_HELD, b->stats_held);
+	snap_put_u32(w, BAL_SNAP_STATS_HEAD, b->stats_head);
+	snap_put_u64_array(w, BAL_SNAP_STATS, b->stats, BALLOON_NR_STATS);
+	snap_put_u32(w, BAL_SNAP_STATS_VALID, valid);
+}
+
+static int balloon_restore(void *dev, struct snap_reader *r)
+{
+	struct virtio_balloon *b = dev;
+	const struct vq *sq = &b->vdev.vqs[BALLOON_Q_STATS];
+	uint64_t stats[BALLOON_NR_STATS];
+	uint32_t pages = (uint32_t)MIN(b->vdev.mem->total / BALLOON_PAGE, UINT32_MAX);
+	uint32_t num, actual, head, valid;
+	bool held;
+
+	if (snap_get_u32_range(r, BAL_SNAP_NUM_PAGES, 0, pages, &num) ||
+	    snap_get_u32(r, BAL_SNAP_ACTUAL, &actual) ||
+	    snap_get_bool(r, BAL_SNAP_STATS_HELD, &held) ||
+	    snap_get_u32_range(r, BAL_SNAP_STATS_HEAD, 0, 0xffff, &head) ||
+	    snap_require(r, BAL_SNAP_STATS) ||
+	    snap_get_u64_array(r, BAL_SNAP_STATS, stats, BALLOON_NR_STATS) ||
+	    snap_get_u32_range(r, BAL_SNAP_STATS_VALID, 0, (1u << BALLOON_NR_STATS) - 1, &valid))
+		return -EINVAL;
+	/* A held statistics buffer is a chain of a live stats queue. */
+	if (held && (!b->vdev.activated || !sq->ready || head >= sq->size ||
+		     !(b->vdev.acked & VIRTIO_BIT(VIRTIO_BALLOON_F_STATS_VQ))))
+		return snap_fail(r, "%s: held statistics buffer %u is not on a live stats queue",
+				 b->vdev.name, head);
+	b->num_pages = num;
+	b->actual = actual;
+	b->stats_held = held;
+	b->stats_head = (uint16_t)head;
+	memcpy(b->stats, stats, sizeof(stats));
+	for (unsigned int i = 0; i < BALLOON_NR_STATS; i++)
+		b->stats_valid[i] = valid >> i & 1;
+	return 0;
+}
+
 static const struct virtio_dev_ops balloon_ops = {
 	.device_id = VIRTIO_ID_BALLOON,
 	.num_queues = 3,
@@ -212,6 +265,8 @@ static const struct virtio_dev_ops balloon_ops = {
 	.activate = balloon_activate,
 	.queue_notify = balloon_queue_notify,
 	.reset = balloon_reset,
+	.save = balloon_save,
+	.restore = balloon_restore,
 };
 
 static uint32_t mib_to_pages(uint32_t mib)

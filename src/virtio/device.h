@@ -19,6 +19,8 @@
 #define VIRTIO_NAME_MAX		80
 
 struct vm;
+struct snap_writer;
+struct snap_reader;
 
 /*
  * One device kind.  Callbacks run with the device lock held (see struct
@@ -41,6 +43,16 @@ struct virtio_dev_ops {
 	void (*queue_notify)(void *dev, uint16_t qidx);
 	/* The driver wrote 0 to Status: drop all queue state and in-flight work. */
 	void (*reset)(void *dev);
+
+	/* Snapshots (docs/snapshots.md); each may be NULL. */
+	/* Finish in-flight backend work and complete it to the guest (the VM is
+	 * paused; the state is read right after). */
+	void (*quiesce)(void *dev);
+	/* Device-specific state as tagged records (snapshot/format.h). */
+	void (*save)(void *dev, struct snap_writer *w);
+	/* Check every value, then apply it.  Runs after the transport state
+	 * and, for a running device, activate().  0 / -EINVAL (snap_fail). */
+	int (*restore)(void *dev, struct snap_reader *r);
 };
 
 /* Transport counters (Firecracker-like names where meanings match). */
@@ -155,5 +167,30 @@ bool virtio_dev_queue_live(const struct virtio_dev *d, uint16_t qidx);
 
 /* Schedule queue_notify for qidx on the event loop, as a guest kick would (any thread). */
 void virtio_dev_kick(struct virtio_dev *d, uint16_t qidx);
+
+/*
+ * Snapshots (the event-loop thread, VM paused).  quiesce completes in-flight
+ * backend I/O; save writes the transport state (tag 5, a SECTION) and the
+ * device's own (tag 6) into the open section of w; restore reads them back
+ * from r into a device freshly built from the same configuration and
+ * attached: every value is checked (queue sizes, ring addresses through
+ * gmem_ptr, indices, features against what this device offers), the device
+ * is re-activated when it was running, ready queues are kicked once and a
+ * pending interrupt is raised again.  0 / -EINVAL (reason in r's context).
+ */
+void virtio_dev_quiesce(struct virtio_dev *d);
+void virtio_dev_save(struct virtio_dev *d, struct snap_writer *w);
+int virtio_dev_restore(struct virtio_dev *d, struct snap_reader *r) __must_check;
+
+/* Tags of a device's element in the DEVICES array (docs/snapshot-format.md). */
+enum {
+	VIRTIO_SNAP_DEVICE_ID = 1,	/* U32 VIRTIO_ID_* */
+	VIRTIO_SNAP_CONFIG_ID = 2,	/* BYTES drive/iface id, or the kind's name */
+	VIRTIO_SNAP_BASE = 3,		/* U64 MMIO base */
+	VIRTIO_SNAP_GSI = 4,		/* U32 */
+	VIRTIO_SNAP_TRANSPORT = 5,	/* SECTION */
+	VIRTIO_SNAP_STATE = 6,		/* SECTION: ops->save */
+	VIRTIO_SNAP_CONFIG = 7,		/* SECTION: the configuration it is built from */
+};
 
 #endif

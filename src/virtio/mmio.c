@@ -11,6 +11,7 @@
 #include <linux/kvm.h>
 
 #include "mem/layout.h"
+#include "snapshot/format.h"
 #include "virtio/device.h"
 
 /* Feature bits the transport itself implements for every device. */
@@ -513,4 +514,244 @@ void virtio_mmio_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 		memcpy(data, &v, 4);
 	}
 	pthread_mutex_unlock(&d->lock);
+}
+
+/* --- snapshots ---------------------------------------------------------- */
+
+/* Transport section (VIRTIO_SNAP_TRANSPORT), docs/snapshot-format.md. */
+enum {
+	TS_STATUS = 1, TS_OFFERED, TS_ACKED, TS_DEV_FEAT_SEL, TS_DRV_FEAT_SEL, TS_QUEUE_SEL,
+	TS_ISR, TS_CONFIG_GEN, TS_ACTIVATED, TS_QUEUES,
+};
+/* One queue (element of TS_QUEUES). */
+enum {
+	TQ_SIZE = 1, TQ_READY, TQ_DESC, TQ_AVAIL, TQ_USED, TQ_LAST_AVAIL, TQ_USED_IDX,
+	TQ_SIGNALLED_USED, TQ_SIGNALLED_VALID, TQ_BROKEN, TQ_LAST_ERROR,
+};
+
+#define KNOWN_STATUS (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | \
+		      VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK | \
+		      VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)
+
+void virtio_dev_quiesce(struct virtio_dev *d)
+{
+	if (!d->ops->quiesce)
+		return;
+	pthread_mutex_lock(&d->lock);
+	d->ops->quiesce(d->opaque);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void virtio_dev_save(struct virtio_dev *d, struct snap_writer *w)
+{
+	pthread_mutex_lock(&d->lock);
+	snap_begin(w, VIRTIO_SNAP_TRANSPORT);
+	snap_put_u32(w, TS_STATUS, d->status);
+	snap_put_u64(w, TS_OFFERED, d->offered);
+	snap_put_u64(w, TS_ACKED, d->acked);
+	snap_put_u32(w, TS_DEV_FEAT_SEL, d->dev_features_sel);
+	snap_put_u32(w, TS_DRV_FEAT_SEL, d->drv_features_sel);
+	snap_put_u32(w, TS_QUEUE_SEL, d->queue_sel);
+	snap_put_u32(w, TS_ISR, atomic_load(&d->isr));
+	snap_put_u32(w, TS_CONFIG_GEN, d->config_generation);
+	snap_put_u32(w, TS_ACTIVATED, d->activated);
+	snap_begin(w, TS_QUEUES);
+	for (uint16_t i = 0; i < d->ops->num_queues; i++) {
+		const struct vq *q = &d->vqs[i];
+
+		snap_begin(w, i);
+		snap_put_u32(w, TQ_SIZE, q->size);
+		snap_put_u32(w, TQ_READY, q->ready);
+		snap_put_u64(w, TQ_DESC, q->desc_gpa);
+		snap_put_u64(w, TQ_AVAIL, q->avail_gpa);
+		snap_put_u64(w, TQ_USED, q->used_gpa);
+		snap_put_u32(w, TQ_LAST_AVAIL, q->last_avail);
+		snap_put_u32(w, TQ_USED_IDX, q->used_idx);
+		snap_put_u32(w, TQ_SIGNALLED_USED, q->signalled_used);
+		snap_put_u32(w, TQ_SIGNALLED_VALID, q->signalled_valid);
+		snap_put_u32(w, TQ_BROKEN, q->broken);
+		snap_put_u32(w, TQ_LAST_ERROR, q->last_error);
+		snap_end(w);
+	}
+	snap_end(w);
+	snap_end(w);
+	snap_begin(w, VIRTIO_SNAP_STATE);
+	if (d->ops->save)
+		d->ops->save(d->opaque, w);
+	snap_end(w);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* Read and check queue i of a transport section into q (not applied yet). */
+static int restore_queue(struct virtio_dev *d, struct snap_reader *qs, uint16_t i, uint32_t status,
+			 struct vq *q)
+{
+	struct snap_reader r;
+	uint32_t size, last_avail, used_idx, sig_used, err_code;
+	bool ready, sig_valid, broken;
+	int err;
+
+	if (snap_require(qs, i) || snap_get_section(qs, i, &r))
+		return -EINVAL;
+	err = snap_require(&r, TQ_SIZE) || snap_require(&r, TQ_DESC) ||
+	      snap_require(&r, TQ_AVAIL) || snap_require(&r, TQ_USED) ||
+	      snap_get_u32_range(&r, TQ_SIZE, 0, d->ops->max_queue_size, &size) ||
+	      snap_get_bool(&r, TQ_READY, &ready) ||
+	      snap_get_u64(&r, TQ_DESC, &q->desc_gpa) ||
+	      snap_get_u64(&r, TQ_AVAIL, &q->avail_gpa) ||
+	      snap_get_u64(&r, TQ_USED, &q->used_gpa) ||
+	      snap_get_u32_range(&r, TQ_LAST_AVAIL, 0, 0xffff, &last_avail) ||
+	      snap_get_u32_range(&r, TQ_USED_IDX, 0, 0xffff, &used_idx) ||
+	      snap_get_u32_range(&r, TQ_SIGNALLED_USED, 0, 0xffff, &sig_used) ||
+	      snap_get_bool(&r, TQ_SIGNALLED_VALID, &sig_valid) ||
+	      snap_get_bool(&r, TQ_BROKEN, &broken) ||
+	      snap_get_u32_range(&r, TQ_LAST_ERROR, VQ_OK, VQ_ERR_OVERFLOW, &err_code);
+	if (err)
+		goto out;
+	q->size = (uint16_t)size;
+	if (ready) {
+		/* The same checks as a guest's QueueReady write: size a power of
+		 * two within the maximum, every ring inside RAM and aligned. */
+		if (!(status & VIRTIO_STATUS_FEATURES_OK)) {
+			snap_fail(&r, "queue %u is ready but features were never accepted", i);
+			goto out;
+		}
+		if (vq_activate(q, d->mem, d->ops->max_queue_size,
+				d->acked & VIRTIO_BIT(VIRTIO_RING_F_EVENT_IDX),
+				d->acked & VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC))) {
+			snap_fail(&r, "queue %u: size %u or rings (desc 0x%llx avail 0x%llx used "
+				  "0x%llx) invalid for this guest", i, size,
+				  (unsigned long long)q->desc_gpa, (unsigned long long)q->avail_gpa,
+				  (unsigned long long)q->used_gpa);
+			goto out;
+		}
+		/* At most `size` chains can be outstanding between the two. */
+		if ((uint16_t)(last_avail - used_idx) > size) {
+			snap_fail(&r, "queue %u: %u chains in flight (last_avail %u, used %u) "
+				  "exceed the queue size %u", i, (uint16_t)(last_avail - used_idx),
+				  last_avail, used_idx, size);
+			goto out;
+		}
+		q->ready = true;
+		q->last_avail = (uint16_t)last_avail;
+		q->used_idx = (uint16_t)used_idx;
+		q->signalled_used = (uint16_t)sig_used;
+		q->signalled_valid = sig_valid;
+		q->broken = broken;
+		q->last_error = (enum vq_error)err_code;
+	} else if (broken) {
+		snap_fail(&r, "queue %u is broken but not ready", i);
+	}
+out:
+	return snap_close(&r);
+}
+
+static int restore_locked(struct virtio_dev *d, struct snap_reader *r)
+{
+	struct snap_reader t, qs, st;
+	struct vq vqs[VIRTIO_MAX_QUEUES];
+	uint32_t status, dsel, drsel, qsel, isr, gen;
+	uint64_t offered, acked;
+	bool activated;
+	int err;
+
+	memset(vqs, 0, sizeof(vqs));
+	if (snap_require(r, VIRTIO_SNAP_TRANSPORT) || snap_require(r, VIRTIO_SNAP_STATE) ||
+	    snap_get_section(r, VIRTIO_SNAP_TRANSPORT, &t))
+		return -EINVAL;
+	err = snap_require(&t, TS_OFFERED) || snap_require(&t, TS_ACKED) ||
+	      snap_get_u32_range(&t, TS_STATUS, 0, KNOWN_STATUS, &status) ||
+	      snap_get_u64(&t, TS_OFFERED, &offered) || snap_get_u64(&t, TS_ACKED, &acked) ||
+	      snap_get_u32(&t, TS_DEV_FEAT_SEL, &dsel) || snap_get_u32(&t, TS_DRV_FEAT_SEL, &drsel) ||
+	      snap_get_u32(&t, TS_QUEUE_SEL, &qsel) ||
+	      snap_get_u32_range(&t, TS_ISR, 0, VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG, &isr) ||
+	      snap_get_u32(&t, TS_CONFIG_GEN, &gen) || snap_get_bool(&t, TS_ACTIVATED, &activated);
+	if (err)
+		goto close_t;
+	/* The status machine's invariants (status_write). */
+	if (status & ~(uint32_t)KNOWN_STATUS) {
+		snap_fail(&t, "%s: unknown device status bits 0x%x", d->name,
+			  status & ~(uint32_t)KNOWN_STATUS);
+		goto close_t;
+	}
+	if (((status & VIRTIO_STATUS_DRIVER_OK) && !(status & VIRTIO_STATUS_FEATURES_OK)) ||
+	    ((status & VIRTIO_STATUS_FEATURES_OK) &&
+	     (!(status & VIRTIO_STATUS_DRIVER) || !(acked & VIRTIO_BIT(VIRTIO_F_VERSION_1)))) ||
+	    (activated && !(status & VIRTIO_STATUS_DRIVER_OK))) {
+		snap_fail(&t, "%s: inconsistent device status 0x%x (activated %d)", d->name, status,
+			  activated);
+		goto close_t;
+	}
+	if (acked & ~offered) {
+		snap_fail(&t, "%s: features 0x%llx acknowledged but not offered", d->name,
+			  (unsigned long long)(acked & ~offered));
+		goto close_t;
+	}
+	if (acked & ~d->offered) {
+		snap_fail(&t, "%s: the guest uses features 0x%llx this device no longer offers "
+			  "(the backend differs from the snapshot's)", d->name,
+			  (unsigned long long)(acked & ~d->offered));
+		goto close_t;
+	}
+	if (snap_require(&t, TS_QUEUES) || snap_get_section(&t, TS_QUEUES, &qs))
+		goto close_t;
+	if (snap_count(&qs) != d->ops->num_queues) {
+		snap_fail(&qs, "%s: %u queues in the snapshot, the device has %u", d->name,
+			  snap_count(&qs), d->ops->num_queues);
+	} else {
+		d->acked = acked;	/* vq_activate reads the ring features from it */
+		for (uint16_t i = 0; i < d->ops->num_queues; i++)
+			if (restore_queue(d, &qs, i, status, &vqs[i]))
+				break;
+	}
+	snap_close(&qs);
+close_t:
+	if (snap_close(&t))
+		return -EINVAL;
+
+	/* Everything checked: apply. */
+	d->status = status;
+	d->acked = acked;
+	d->dev_features_sel = dsel;
+	d->drv_features_sel = drsel;
+	d->queue_sel = qsel;
+	atomic_store(&d->isr, isr);
+	d->config_generation = gen;
+	memcpy(d->vqs, vqs, sizeof(vqs));
+	if (activated) {
+		/* Host-side set-up of a running device (offloads, timers, limits). */
+		err = d->ops->activate ? d->ops->activate(d->opaque, acked) : 0;
+		if (err) {
+			snap_fail(r, "%s: cannot activate the restored device: %s", d->name,
+				  strerror(-err));
+			return -EINVAL;
+		}
+		d->activated = true;
+	}
+	if (snap_get_section(r, VIRTIO_SNAP_STATE, &st))
+		return -EINVAL;
+	err = d->ops->restore ? d->ops->restore(d->opaque, &st) : 0;
+	if (err && !r->ctx->err)
+		snap_fail(&st, "%s: device state rejected", d->name);
+	if (snap_close(&st))
+		return -EINVAL;
+	/* Work the guest queued before the snapshot, and an interrupt it has
+	 * not acknowledged yet, are not lost: look at every ready queue once and
+	 * raise the line again (InterruptStatus tells the driver what it is). */
+	for (uint16_t i = 0; d->activated && i < d->ops->num_queues; i++)
+		if (d->vqs[i].ready)
+			virtio_dev_kick(d, i);
+	if (isr && (status & VIRTIO_STATUS_DRIVER_OK))
+		virtio_dev_interrupt(d, 0);
+	return 0;
+}
+
+int virtio_dev_restore(struct virtio_dev *d, struct snap_reader *r)
+{
+	int err;
+
+	pthread_mutex_lock(&d->lock);
+	err = restore_locked(d, r);
+	pthread_mutex_unlock(&d->lock);
+	return err;
 }

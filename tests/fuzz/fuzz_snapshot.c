@@ -72,6 +72,24 @@ static void one(const uint8_t *buf, size_t len)
 			FUZZ_ASSERT(st.vcpu[i].ncpuid <= CPUID_MAX_ENTRIES);
 			FUZZ_ASSERT(st.vcpu[i].xcrs.nr_xcrs <= SNAP_MAX_XCRS);
 		}
+		/* The device configuration a restore rebuilds devices from. */
+		{
+			struct vm_config cfg;
+
+			config_init(&cfg);
+			cfg.mem_mib = st.machine.mem_mib;
+			err = snap_decode_devices_cfg(&r, &cfg);
+			if (!err) {
+				FUZZ_ASSERT(cfg.n_drives <= CONFIG_MAX_DRIVES);
+				FUZZ_ASSERT(cfg.n_nets <= CONFIG_MAX_NETS);
+				for (unsigned int i = 0; i < cfg.n_drives; i++)
+					FUZZ_ASSERT(cfg.drives[i].path && cfg.drives[i].path[0]);
+				FUZZ_ASSERT(!cfg.vsock.enabled || cfg.vsock.guest_cid >= 3);
+			} else {
+				FUZZ_ASSERT(why[0]);
+			}
+			config_free(&cfg);
+		}
 	} else {
 		FUZZ_ASSERT(why[0]);	/* every refusal says why */
 	}

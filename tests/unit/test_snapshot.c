@@ -111,7 +111,7 @@ static void test_wrong_major_version(void)
 	buf[8] = SNAP_VERSION_MAJOR + 1;
 	reseal(buf, len);
 	CHECK_EQ(read_small(buf, len), -EINVAL);
-	CHECK(strstr(why, "version 2.0 is not supported") != NULL);
+	CHECK(strstr(why, "version 2.1 is not supported") != NULL);
 	free(buf);
 }
 

@@ -14,6 +14,7 @@
 #include <linux/falloc.h>
 
 #include "core/vm.h"
+#include "snapshot/format.h"
 #include "virtio/blk/blk.h"
 
 static void put_le32(uint8_t *p, uint32_t v) { v = htole32(v); memcpy(p, &v, 4); }
@@ -443,6 +444,54 @@ static void blk_reset(void *dev)
 		timerfd_settime(b->timer_fd, 0, &off, NULL);
 }
 
+/* Snapshot: complete every in-flight io_uring request to the guest, so the
+ * captured rings and memory hold its results (the VM is paused). */
+static void blk_quiesce(void *dev)
+{
+	struct virtio_blk *b = dev;
+	unsigned int n = 0;
+
+	while (b->ring_init && b->n_inflight) {
+		struct io_uring_cqe *cqe;
+		int err = io_uring_wait_cqe(&b->ring, &cqe);
+
+		if (err == -EINTR)
+			continue;
+		if (err < 0) {
+			log_error("%s: waiting for in-flight I/O: %s", b->vdev.name, strerror(-err));
+			break;
+		}
+		n += reap(b, true);
+	}
+	if (n)
+		virtio_dev_notify_queue(&b->vdev, 0);
+}
+
+enum { BLK_SNAP_CAPACITY = 1 };
+
+static void blk_save(void *dev, struct snap_writer *w)
+{
+	struct virtio_blk *b = dev;
+
+	snap_put_u64(w, BLK_SNAP_CAPACITY, b->capacity);
+}
+
+static int blk_restore(void *dev, struct snap_reader *r)
+{
+	struct virtio_blk *b = dev;
+	uint64_t cap;
+
+	if (snap_require(r, BLK_SNAP_CAPACITY) || snap_get_u64(r, BLK_SNAP_CAPACITY, &cap))
+		return -EINVAL;
+	/* The guest sized its disk from the config space: a resized image would
+	 * silently cut off or expose blocks. */
+	if (cap != b->capacity)
+		return snap_fail(r, "%s: the image has %llu sectors, the snapshot's had %llu",
+				 b->vdev.name, (unsigned long long)b->capacity,
+				 (unsigned long long)cap);
+	return 0;
+}
+
 static const struct virtio_dev_ops blk_ops = {
 	.device_id = VIRTIO_ID_BLOCK,
 	.num_queues = 1,
@@ -453,6 +502,9 @@ static const struct virtio_dev_ops blk_ops = {
 	.activate = blk_activate,
 	.queue_notify = blk_queue_notify,
 	.reset = blk_reset,
+	.quiesce = blk_quiesce,
+	.save = blk_save,
+	.restore = blk_restore,
 };
 
 /* --- updates from the API (PATCH /drives/{id}) -------------------------- */
