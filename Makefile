@@ -78,3 +78,7 @@ test: deps
 
 run: deps all
 	@sh scripts/run-demo.sh
+
+# Benchmarks (not tests): ember vs QEMU microvm on this host and in the lab.
+bench: deps all
+	@sh bench/run.sh
