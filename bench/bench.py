@@ -110,19 +110,31 @@ def one_run(cmd, timeout=20.0):
     }
 
 
-def smaps_rss(pid, guest_kib):
-    """(total RSS, RSS of mappings at least as large as guest RAM) in KiB."""
+def smaps_rss(pid, guest_kib, ranges=None):
+    """(total RSS, RSS of guest RAM) in KiB.
+
+    Guest RAM is the address ranges the VMM reported (ember: its guest-ram
+    lines; part of it may be file pages of the kernel it mapped), else every
+    mapping at least as large as guest RAM (QEMU's RAM block)."""
     total = guest = 0
     size = 0
+    start = end = 0
     try:
         with open(f"/proc/{pid}/smaps") as f:
             for line in f:
-                if line.startswith("Size:"):
+                first = line.split(" ", 1)[0]
+                if "-" in first and ":" not in first:
+                    a, b = first.split("-")
+                    start, end = int(a, 16), int(b, 16)
+                elif line.startswith("Size:"):
                     size = int(line.split()[1])
                 elif line.startswith("Rss:"):
                     rss = int(line.split()[1])
                     total += rss
-                    if size >= guest_kib:
+                    if ranges:
+                        if any(lo <= start and end <= hi for lo, hi in ranges):
+                            guest += rss
+                    elif size >= guest_kib:
                         guest += rss
     except OSError:
         return None, None
@@ -132,13 +144,21 @@ def smaps_rss(pid, guest_kib):
 def idle_rss(cmd_idle, mem, settle=0.3):
     """Start an idle VM, wait until it has printed, then read its memory."""
     p = subprocess.Popen(cmd_idle, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL)
+                         stderr=subprocess.PIPE)
     try:
         line = p.stdout.readline()
         if b"!" not in line:
             return None
         time.sleep(settle)
-        total, guest = smaps_rss(p.pid, mem * 1024)
+        ranges = []
+        os.set_blocking(p.stderr.fileno(), False)
+        err = p.stderr.read() or b""
+        for l in err.decode(errors="replace").splitlines():
+            if "guest-ram hva=" in l:
+                kv = dict(x.split("=") for x in l.split()[2:])
+                lo = int(kv["hva"], 16)
+                ranges.append((lo, lo + int(kv["size"], 16)))
+        total, guest = smaps_rss(p.pid, mem * 1024, ranges)
         hwm = proc_status(p.pid, "VmHWM")
         return {"rss_kib": total, "guest_rss_kib": guest,
                 "vmm_rss_kib": total - guest if total is not None else None, "hwm_kib": hwm}

@@ -13,7 +13,7 @@ if [ "${BENCH_LAB:-1}" = 1 ]; then
 	# The lab is another machine: settings travel as files in its inputs.
 	echo "${BENCH_RUNS:-5}" > "$files/bench-runs"
 	echo "bench: lab run (${BENCH_RUNS:-5} rounds; several minutes under emulation)"
-	sh tests/lab/lab.sh run --files "$files" --script bench/lab-bench.sh \
+	bash tests/lab/lab.sh run --files "$files" --script bench/lab-bench.sh \
 		--timeout 3000 --verbose > "$raw" 2>&1 || true
 	grep -c LAB-BENCH "$raw" >/dev/null || { echo "bench: lab run produced no results:"; tail -n 30 "$raw"; }
 	set -- --lab-raw "$raw"

@@ -13,7 +13,7 @@ kdir=$(guest/build-kernel.sh | tail -n 1)
 idir=$(guest/build-initramfs.sh | tail -n 1)
 cmdline="console=ttyS0 reboot=k panic=1 quiet ember.check=uptime"
 
-mode=$(sh tests/lab/lab.sh mode 2>/dev/null || echo lab)
+mode=$(bash tests/lab/lab.sh mode 2>/dev/null || echo lab)
 if [ "$mode" = host ]; then
 	echo "run: booting $kdir/vmlinux (PVH) with ember"
 	exec ./ember run --kernel "$kdir/vmlinux" --initrd "$idir/initramfs.cpio.gz" \
@@ -37,4 +37,4 @@ d=\$1
 rc=\$?
 if [ \$rc = 0 ]; then echo "LAB-RESULT demo PASS"; else echo "LAB-RESULT demo FAIL exit \$rc"; fi
 DEMO
-sh tests/lab/lab.sh run --files "$files" --script demo.sh --timeout 300 --verbose
+bash tests/lab/lab.sh run --files "$files" --script demo.sh --timeout 300 --verbose

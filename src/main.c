@@ -96,6 +96,15 @@ static int cmd_run(int argc, char **argv, uint64_t start)
 	}
 	vm.times.process_start = start;
 	vm.times.config_done = config_done;
+	if (cfg.boot_time) {
+		/* Where guest RAM lives in this process, so a harness reading
+		 * /proc/<pid>/smaps can tell guest pages from ember's own. */
+		for (unsigned int i = 0; i < vm.mem.nr_regions; i++)
+			fprintf(stderr, "ember: guest-ram hva=0x%llx size=0x%llx gpa=0x%llx\n",
+				(unsigned long long)(uintptr_t)vm.mem.regions[i].hva,
+				(unsigned long long)vm.mem.regions[i].size,
+				(unsigned long long)vm.mem.regions[i].gpa);
+	}
 	if (cfg.marker_snap_path) {
 		struct snap_create_args a = { .snap_path = cfg.marker_snap_path,
 					      .mem_path = cfg.marker_mem_path,
