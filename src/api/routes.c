@@ -39,6 +39,8 @@ static const struct {
 	{ HTTP_PUT, "cpu-config", OP_PUT_CPU_CONFIG, "PUT /cpu-config" },
 	{ HTTP_PUT, "actions", OP_PUT_ACTIONS, "PUT /actions" },
 	{ HTTP_PATCH, "vm", OP_PATCH_VM, "PATCH /vm" },
+	{ HTTP_PUT, "snapshot/create", OP_PUT_SNAPSHOT_CREATE, "PUT /snapshot/create" },
+	{ HTTP_PUT, "snapshot/load", OP_PUT_SNAPSHOT_LOAD, "PUT /snapshot/load" },
 };
 
 const char *api_op_name(enum api_op op)
@@ -85,11 +87,6 @@ int api_route(const struct http_request *req, struct api_call *call, char *why,
 	char id[CONFIG_ID_MAX + 2];
 
 	memset(call, 0, sizeof(*call));
-	if (!strncmp(path, "snapshot/", 9) || !strcmp(path, "snapshot")) {
-		snprintf(why, why_len, "snapshots are not supported yet (%s /%s)",
-			 req->method_name, path);
-		return -EINVAL;
-	}
 	if (!strncmp(path, "mmds", 4) && (!path[4] || path[4] == '/')) {
 		snprintf(why, why_len, "MMDS is not supported by ember (%s /%s)",
 			 req->method_name, path);

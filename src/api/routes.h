@@ -16,6 +16,7 @@ enum api_op {
 	OP_PATCH_BALLOON_STATS,
 	OP_PUT_LOGGER, OP_PUT_METRICS, OP_PUT_SERIAL, OP_PUT_CPU_CONFIG,
 	OP_PUT_ACTIONS, OP_PATCH_VM,
+	OP_PUT_SNAPSHOT_CREATE, OP_PUT_SNAPSHOT_LOAD,
 };
 
 struct api_call {
@@ -27,7 +28,7 @@ struct api_call {
 /*
  * Decide what a request asks for, following Firecracker's parsed_request.rs:
  * unknown paths and methods, a GET with a body, a PUT or PATCH without one,
- * bodies that are not one JSON object, snapshots and MMDS are all refused.
+ * bodies that are not one JSON object, and MMDS are all refused.
  * 0 with *call filled (free with api_call_free), or -EINVAL with *why.
  */
 int api_route(const struct http_request *req, struct api_call *call, char *why,

@@ -1079,3 +1079,123 @@ fail:
 	json_decref(nets);
 	return NULL;
 }
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+int schema_parse_snapshot_create(json_t *j, struct snapshot_create_req *out, char *why,
+				 size_t why_len)
+{
+	static const char *const keys[] = { "snapshot_type", "snapshot_path", "mem_file_path",
+					    NULL };
+	const char *t = "Full";
+
+	memset(out, 0, sizeof(*out));
+	TRY(check_object(j, "snapshot create", keys, why, why_len));
+	TRY(get_str(j, "snapshot_type", "snapshot create", false, &t, why, why_len));
+	TRY(get_str(j, "snapshot_path", "snapshot create", true, &out->snapshot_path, why,
+		    why_len));
+	TRY(get_str(j, "mem_file_path", "snapshot create", true, &out->mem_file_path, why,
+		    why_len));
+	if (!strcmp(t, "Diff"))
+		out->diff = true;
+	else if (strcmp(t, "Full"))
+		ERR("snapshot_type must be \"Full\" or \"Diff\", not \"%s\"", t);
+	if (!*out->snapshot_path || !*out->mem_file_path)
+		ERR("snapshot create: snapshot_path and mem_file_path must not be empty");
+	return 0;
+}
+
+int schema_parse_snapshot_load(json_t *j, struct snapshot_load_req *out, char *why,
+			       size_t why_len)
+{
+	static const char *const keys[] = {
+		"snapshot_path", "mem_backend", "mem_file_path", "track_dirty_pages",
+		"enable_diff_snapshots", "resume_vm", "network_overrides", "vsock_override",
+		"clock_realtime", NULL,
+	};
+	static const char *const backend_keys[] = { "backend_type", "backend_path", NULL };
+	static const char *const net_keys[] = { "iface_id", "host_dev_name", NULL };
+	static const char *const vsock_keys[] = { "uds_path", NULL };
+	const char *what = "snapshot load", *old_mem = NULL;
+	bool dirty = false, old_dirty = false, realtime = false;
+	json_t *v, *e;
+	size_t i;
+	int has;
+
+	memset(out, 0, sizeof(*out));
+	TRY(check_object(j, what, keys, why, why_len));
+	TRY(get_str(j, "snapshot_path", what, true, &out->snapshot_path, why, why_len));
+	if (!*out->snapshot_path)
+		ERR("snapshot load: snapshot_path must not be empty");
+	TRY(get_str(j, "mem_file_path", what, false, &old_mem, why, why_len));
+	v = json_object_get(j, "mem_backend");
+	if (v && !json_is_null(v)) {
+		const char *type;
+
+		if (old_mem)
+			ERR("snapshot load: give either mem_backend or the deprecated "
+			    "mem_file_path, not both");
+		TRY(check_object(v, "mem_backend", backend_keys, why, why_len));
+		TRY(get_str(v, "backend_type", "mem_backend", true, &type, why, why_len));
+		TRY(get_str(v, "backend_path", "mem_backend", true, &out->mem_path, why,
+			    why_len));
+		if (!strcmp(type, "Uffd"))
+			ERR("mem_backend: the Uffd backend is not supported by ember; use File");
+		if (strcmp(type, "File"))
+			ERR("mem_backend: backend_type must be \"File\" or \"Uffd\", not \"%s\"",
+			    type);
+	} else if (old_mem) {
+		out->mem_path = old_mem;
+	} else {
+		ERR("snapshot load: missing field `mem_backend` (or the deprecated "
+		    "`mem_file_path`)");
+	}
+	if (!*out->mem_path)
+		ERR("snapshot load: the memory file path must not be empty");
+	has = get_bool(j, "track_dirty_pages", what, false, &dirty, why, why_len);
+	TRY(has);
+	TRY(get_bool(j, "enable_diff_snapshots", what, false, &old_dirty, why, why_len));
+	out->track_dirty_pages = dirty || old_dirty;
+	TRY(get_bool(j, "resume_vm", what, false, &out->resume_vm, why, why_len));
+	TRY(get_bool(j, "clock_realtime", what, false, &realtime, why, why_len));
+	if (realtime)
+		ERR("snapshot load: clock_realtime is not supported by ember (the guest "
+		    "clock continues from the snapshot)");
+	v = json_object_get(j, "network_overrides");
+	if (v && !json_is_null(v)) {
+		if (!json_is_array(v))
+			ERR("network_overrides must be an array");
+		if (json_array_size(v) > CONFIG_MAX_NETS)
+			ERR("network_overrides: at most %d entries", CONFIG_MAX_NETS);
+		json_array_foreach(v, i, e) {
+			const char *id, *dev;
+
+			TRY(check_object(e, "a network override", net_keys, why, why_len));
+			TRY(get_str(e, "iface_id", "a network override", true, &id, why, why_len));
+			TRY(get_str(e, "host_dev_name", "a network override", true, &dev, why,
+				    why_len));
+			if (config_check_id(id, "network override iface_id", why, why_len))
+				return -EINVAL;
+			if (!*dev || strlen(dev) >= sizeof(out->net[0].host_dev_name))
+				ERR("network override '%s': host_dev_name must be 1..%zu bytes", id,
+				    sizeof(out->net[0].host_dev_name) - 1);
+			for (size_t k = 0; k < out->n_net; k++)
+				if (!strcmp(out->net[k].iface_id, id))
+					ERR("network override '%s' is given twice", id);
+			snprintf(out->net[out->n_net].iface_id, sizeof(out->net[0].iface_id), "%s",
+				 id);
+			snprintf(out->net[out->n_net].host_dev_name,
+				 sizeof(out->net[0].host_dev_name), "%s", dev);
+			out->n_net++;
+		}
+	}
+	v = json_object_get(j, "vsock_override");
+	if (v && !json_is_null(v)) {
+		TRY(check_object(v, "vsock_override", vsock_keys, why, why_len));
+		TRY(get_str(v, "uds_path", "vsock_override", true, &out->vsock_uds_path, why,
+			    why_len));
+		if (!*out->vsock_uds_path)
+			ERR("vsock_override: uds_path must not be empty");
+	}
+	return 0;
+}

@@ -58,6 +58,35 @@ int schema_parse_action(json_t *j, enum api_action_type *out, char *why, size_t 
 /* PATCH /vm {state: Paused|Resumed}; *pause is true for Paused. */
 int schema_parse_vm_state(json_t *j, bool *pause, char *why, size_t why_len) __must_check;
 
+/* PUT /snapshot/create {snapshot_type: Full|Diff (default Full), snapshot_path,
+ * mem_file_path}.  Strings point into j. */
+struct snapshot_create_req {
+	bool diff;
+	const char *snapshot_path;
+	const char *mem_file_path;
+};
+int schema_parse_snapshot_create(json_t *j, struct snapshot_create_req *out, char *why,
+				 size_t why_len) __must_check;
+
+/* PUT /snapshot/load {snapshot_path, mem_backend {backend_type File, backend_path} or
+ * the deprecated mem_file_path, track_dirty_pages (or enable_diff_snapshots),
+ * resume_vm, network_overrides [{iface_id, host_dev_name}], vsock_override
+ * {uds_path}}; Uffd and clock_realtime true are refused.  Strings point into j. */
+struct snapshot_load_req {
+	const char *snapshot_path;
+	const char *mem_path;
+	bool track_dirty_pages;
+	bool resume_vm;
+	size_t n_net;
+	struct {
+		char iface_id[CONFIG_ID_MAX + 1];
+		char host_dev_name[16];
+	} net[CONFIG_MAX_NETS];
+	const char *vsock_uds_path;	/* NULL: keep the snapshot's */
+};
+int schema_parse_snapshot_load(json_t *j, struct snapshot_load_req *out, char *why,
+			       size_t why_len) __must_check;
+
 /*
  * A whole Firecracker config file (kebab-case top-level keys) applied to c.
  * Sections that are null are skipped; mmds-config other than null is refused.

@@ -17,6 +17,7 @@
 #include "core/vmm.h"
 #include "dev/legacy.h"
 #include "ember/guest_abi.h"
+#include "snapshot/snapshot.h"
 #include "util/metrics.h"
 #include "virtio/balloon.h"
 #include "virtio/blk/blk.h"
@@ -121,6 +122,8 @@ static void count_request(enum api_op op, bool failed)
 	case OP_PATCH_BALLOON:
 	case OP_PATCH_BALLOON_STATS: PATCH(balloon); break;
 	case OP_PATCH_VM: PATCH(vm); break;
+	case OP_PUT_SNAPSHOT_CREATE:
+	case OP_PUT_SNAPSHOT_LOAD: break;	/* logged; no Firecracker counter */
 	}
 #undef PUT
 #undef PATCH
@@ -227,6 +230,141 @@ static void apply_preboot(struct vmm *v, struct vmm_action *a, apply_fn fn)
 	}
 	config_free(&v->cfg);
 	v->cfg = tmp;
+	/* Logging, metrics and the serial output may be set before a snapshot
+	 * load; anything else describes a VM to boot (Firecracker's rule). */
+	if (a->call.op != OP_PUT_LOGGER && a->call.op != OP_PUT_METRICS &&
+	    a->call.op != OP_PUT_SERIAL)
+		v->resources_set = true;
+	reply_ok(a);
+}
+
+/* ---- snapshots (docs/snapshots.md) -------------------------------------- */
+
+static void snapshot_create(struct vmm *v, struct vmm_action *a)
+{
+	struct snapshot_create_req r;
+	struct snap_create_stats st;
+	char why[600];
+	int err;
+
+	if (schema_parse_snapshot_create(a->call.body, &r, why, sizeof(why))) {
+		reply_fault(a, "%s", why);
+		return;
+	}
+	if (!v->vm) {
+		reply_fault(a, NOT_BEFORE_BOOT);
+		return;
+	}
+	if (!vm_is_paused(v->vm)) {
+		reply_fault(a, "Cannot create a snapshot: the microVM must be paused first "
+			    "(PATCH /vm {\"state\": \"Paused\"}).");
+		return;
+	}
+	err = snap_create(v->vm, &(struct snap_create_args){ .snap_path = r.snapshot_path,
+			  .mem_path = r.mem_file_path, .diff = r.diff }, &st, why, sizeof(why));
+	if (err) {
+		reply_fault(a, "Cannot create a snapshot: %s", why);
+		return;
+	}
+	log_info("snapshot %s created: state %.3f ms (%llu bytes), memory %.3f ms "
+		 "(%llu KiB written), total %.3f ms", r.diff ? "diff" : "full",
+		 (double)st.state_ns / 1e6, (unsigned long long)st.state_bytes,
+		 (double)st.mem_ns / 1e6, (unsigned long long)(st.mem_bytes >> 10),
+		 (double)st.total_ns / 1e6);
+	reply_ok(a);
+}
+
+static void snapshot_load(struct vmm *v, struct vmm_action *a)
+{
+	struct snapshot_load_req r;
+	struct snap_restore s;
+	struct vm_config tmp, old;
+	char why[600], inner[512];
+	struct vm *vm;
+	uint64_t t0 = now_ns();
+	int err;
+
+	if (v->vm || v->resources_set) {
+		reply_fault(a, "Loading a microVM snapshot is not allowed after configuring "
+			    "boot-specific resources or starting a microVM.");
+		return;
+	}
+	if (schema_parse_snapshot_load(a->call.body, &r, why, sizeof(why))) {
+		reply_fault(a, "%s", why);
+		return;
+	}
+	if (config_copy(&tmp, &v->cfg)) {
+		reply_fault(a, "out of memory");
+		return;
+	}
+	/* The whole state file is checked before anything else happens. */
+	err = snap_restore_open(&s, r.snapshot_path, r.mem_path, &tmp, inner, sizeof(inner));
+	for (size_t i = 0; !err && i < r.n_net; i++) {
+		unsigned int k;
+
+		for (k = 0; k < tmp.n_nets; k++)
+			if (!strcmp(tmp.nets[k].id, r.net[i].iface_id))
+				break;
+		if (k == tmp.n_nets) {
+			snprintf(inner, sizeof(inner), "network override: the snapshot has no "
+				 "interface '%s'", r.net[i].iface_id);
+			err = -EINVAL;
+		} else {
+			snprintf(tmp.nets[k].host_dev_name, sizeof(tmp.nets[k].host_dev_name), "%s",
+				 r.net[i].host_dev_name);
+		}
+	}
+	if (!err && r.vsock_uds_path) {
+		if (!tmp.vsock.enabled) {
+			snprintf(inner, sizeof(inner), "vsock_override: the snapshot has no vsock "
+				 "device");
+			err = -EINVAL;
+		} else {
+			free(tmp.vsock.uds_path);
+			tmp.vsock.uds_path = strdup(r.vsock_uds_path);
+			err = tmp.vsock.uds_path ? 0 : -ENOMEM;
+		}
+	}
+	if (!err && config_check_devices(&tmp, inner, sizeof(inner)))
+		err = -EINVAL;
+	tmp.track_dirty_pages = r.track_dirty_pages;
+	vm = err ? NULL : calloc(1, sizeof(*vm));
+	if (!err && !vm)
+		err = -ENOMEM;
+	if (!err) {
+		/* vm->cfg points at v->cfg: install the snapshot's configuration
+		 * first, and put the old one back if the build fails. */
+		old = v->cfg;
+		v->cfg = tmp;
+		memset(&tmp, 0, sizeof(tmp));
+		err = vm_create_restored(vm, &v->cfg, &s, inner, sizeof(inner));
+		if (err) {
+			tmp = v->cfg;
+			v->cfg = old;
+		} else {
+			config_free(&old);
+		}
+	}
+	snap_restore_close(&s);
+	config_free(&tmp);
+	if (err) {
+		free(vm);
+		reply_fault(a, "Cannot load the snapshot: %s", err == -ENOMEM ? "out of memory"
+								      : inner);
+		return;
+	}
+	vm->times.process_start = v->process_start_ns;
+	vm->times.config_done = t0;
+	v->instance_start_ns = t0;
+	v->vm = vm;
+	v->restored = true;
+	v->start_requested = true;
+	loop_stop(&v->preboot);
+	/* No vCPU thread exists yet: this only marks the VM paused. */
+	if (!r.resume_vm && vm_pause(vm))
+		log_warn("cannot keep the restored VM paused");
+	log_info("LoadSnapshot: VM restored in %.3f ms (%s)", (double)(now_ns() - t0) / 1e6,
+		 r.resume_vm ? "running" : "paused");
 	reply_ok(a);
 }
 
@@ -510,6 +648,12 @@ static void execute(struct vmm *v, struct vmm_action *a)
 	case OP_PUT_ACTIONS:
 		do_action(v, a);
 		break;
+	case OP_PUT_SNAPSHOT_CREATE:
+		snapshot_create(v, a);
+		break;
+	case OP_PUT_SNAPSHOT_LOAD:
+		snapshot_load(v, a);
+		break;
 	case OP_PATCH_VM: {
 		bool pause;
 
@@ -747,7 +891,8 @@ int vmm_run(struct vmm *v)
 	v->con_attached = false;
 	status = vm_exit_status(v->vm, r);
 	first = atomic_load(&v->vm->times.first_exit);
-	log_info("InstanceStart to the first guest exit: %.3f ms; VM ran %.3f ms",
+	log_info("%s to the first guest exit: %.3f ms; VM ran %.3f ms",
+		 v->restored ? "LoadSnapshot" : "InstanceStart",
 		 ms_between(v->instance_start_ns, first),
 		 ms_between(v->vm->times.vcpus_ready, v->vm->times.stopped));
 	if (v->cfg.boot_time)

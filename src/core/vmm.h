@@ -44,6 +44,8 @@ struct vmm {
 	int timer_fd;		/* periodic metrics */
 	bool start_requested;	/* InstanceStart done: leave the pre-boot loop */
 	bool exit_requested;	/* a signal before boot */
+	bool resources_set;	/* a pre-boot resource was configured: no snapshot load */
+	bool restored;		/* the VM came from PUT /snapshot/load */
 
 	pthread_mutex_t lock;	/* queue and shutting_down */
 	pthread_cond_t cond;	/* action done */

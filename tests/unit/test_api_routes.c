@@ -38,6 +38,12 @@ static void test_routes_table(void)
 	CHECK_EQ(c.op, OP_GET_BALLOON_STATS);
 	CHECK_EQ(route("GET", "/vm/config", NULL, &c, why), 0);
 	CHECK_EQ(c.op, OP_GET_VM_CONFIG);
+	CHECK_EQ(route("PUT", "/snapshot/create", "{}", &c, why), 0);
+	CHECK_EQ(c.op, OP_PUT_SNAPSHOT_CREATE);
+	api_call_free(&c);
+	CHECK_EQ(route("PUT", "/snapshot/load", "{}", &c, why), 0);
+	CHECK_EQ(c.op, OP_PUT_SNAPSHOT_LOAD);
+	api_call_free(&c);
 }
 
 static void test_routes_refused(void)
@@ -59,8 +65,9 @@ static void test_routes_refused(void)
 	CHECK(strstr(why, "deserializing"));
 	CHECK_EQ(route("PUT", "/machine-config", "[]", &c, why), -EINVAL);
 	CHECK_EQ(route("PUT", "/machine-config", "{\"a\":1,\"a\":2}", &c, why), -EINVAL);
-	CHECK_EQ(route("PUT", "/snapshot/create", "{}", &c, why), -EINVAL);
-	CHECK(strstr(why, "snapshots are not supported"));
+	CHECK_EQ(route("GET", "/snapshot/create", NULL, &c, why), -EINVAL);
+	CHECK(strstr(why, "exists with another method"));
+	CHECK_EQ(route("PUT", "/snapshot", "{}", &c, why), -EINVAL);
 	CHECK_EQ(route("GET", "/mmds", NULL, &c, why), -EINVAL);
 	CHECK(strstr(why, "MMDS"));
 }
@@ -208,6 +215,76 @@ static void test_schema_actions(void)
 	json_decref(j);
 }
 
+/* PUT /snapshot/create and /snapshot/load bodies (Firecracker's fields). */
+static void test_schema_snapshots(void)
+{
+	struct snapshot_create_req cr;
+	struct snapshot_load_req lr;
+	char why[256];
+	json_t *j;
+
+#define CREATE(s) (j = J(s), cr.diff = false, \
+		   schema_parse_snapshot_create(j, &cr, why, sizeof(why)))
+#define LOAD(s) (j = J(s), schema_parse_snapshot_load(j, &lr, why, sizeof(why)))
+	CHECK_EQ(CREATE("{\"snapshot_path\":\"s\",\"mem_file_path\":\"m\"}"), 0);
+	CHECK(!cr.diff);
+	CHECK_STR(cr.snapshot_path, "s");
+	json_decref(j);
+	CHECK_EQ(CREATE("{\"snapshot_type\":\"Diff\",\"snapshot_path\":\"s\",\"mem_file_path\":\"m\"}"), 0);
+	CHECK(cr.diff);
+	json_decref(j);
+	CHECK_EQ(CREATE("{\"snapshot_type\":\"Half\",\"snapshot_path\":\"s\",\"mem_file_path\":\"m\"}"), -EINVAL);
+	CHECK(strstr(why, "\"Full\" or \"Diff\""));
+	json_decref(j);
+	CHECK_EQ(CREATE("{\"snapshot_path\":\"s\"}"), -EINVAL);
+	CHECK(strstr(why, "mem_file_path"));
+	json_decref(j);
+	CHECK_EQ(CREATE("{\"snapshot_path\":\"s\",\"mem_file_path\":\"m\",\"version\":\"1\"}"), -EINVAL);
+	CHECK(strstr(why, "unknown field `version`"));
+	json_decref(j);
+
+	CHECK_EQ(LOAD("{\"snapshot_path\":\"s\",\"mem_backend\":{\"backend_type\":\"File\","
+		      "\"backend_path\":\"m\"},\"track_dirty_pages\":true,\"resume_vm\":true,"
+		      "\"network_overrides\":[{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap9\"}],"
+		      "\"vsock_override\":{\"uds_path\":\"v2.sock\"}}"), 0);
+	CHECK_STR(lr.mem_path, "m");
+	CHECK(lr.track_dirty_pages && lr.resume_vm);
+	CHECK_EQ(lr.n_net, 1);
+	CHECK_STR(lr.net[0].host_dev_name, "tap9");
+	CHECK_STR(lr.vsock_uds_path, "v2.sock");
+	json_decref(j);
+	CHECK_EQ(LOAD("{\"snapshot_path\":\"s\",\"mem_file_path\":\"m\",\"enable_diff_snapshots\":true}"), 0);
+	CHECK_STR(lr.mem_path, "m");
+	CHECK(lr.track_dirty_pages && !lr.resume_vm && !lr.vsock_uds_path);
+	json_decref(j);
+	CHECK_EQ(LOAD("{\"snapshot_path\":\"s\"}"), -EINVAL);
+	CHECK(strstr(why, "mem_backend"));
+	json_decref(j);
+	CHECK_EQ(LOAD("{\"snapshot_path\":\"s\",\"mem_file_path\":\"m\",\"mem_backend\":"
+		      "{\"backend_type\":\"File\",\"backend_path\":\"m\"}}"), -EINVAL);
+	CHECK(strstr(why, "not both"));
+	json_decref(j);
+	CHECK_EQ(LOAD("{\"snapshot_path\":\"s\",\"mem_backend\":{\"backend_type\":\"Uffd\","
+		      "\"backend_path\":\"u.sock\"}}"), -EINVAL);
+	CHECK(strstr(why, "Uffd backend is not supported"));
+	json_decref(j);
+	CHECK_EQ(LOAD("{\"snapshot_path\":\"s\",\"mem_file_path\":\"m\",\"network_overrides\":"
+		      "[{\"iface_id\":\"a\",\"host_dev_name\":\"t1\"},{\"iface_id\":\"a\","
+		      "\"host_dev_name\":\"t2\"}]}"), -EINVAL);
+	CHECK(strstr(why, "given twice"));
+	json_decref(j);
+	CHECK_EQ(LOAD("{\"snapshot_path\":\"s\",\"mem_file_path\":\"m\",\"network_overrides\":"
+		      "[{\"iface_id\":\"a\",\"host_dev_name\":\"a-name-that-is-too-long\"}]}"), -EINVAL);
+	json_decref(j);
+	CHECK_EQ(LOAD("{\"snapshot_path\":\"s\",\"mem_file_path\":\"m\",\"clock_realtime\":true}"), -EINVAL);
+	json_decref(j);
+	CHECK_EQ(LOAD("{\"snapshot_path\":\"s\",\"mem_file_path\":\"m\",\"resume_vm\":1}"), -EINVAL);
+	CHECK(strstr(why, "true or false"));
+	json_decref(j);
+#undef CREATE
+#undef LOAD
+}
+
 int main(void)
 {
 	RUN(test_routes_table);
@@ -217,5 +294,6 @@ int main(void)
 	RUN(test_schema_cpu_config);
 	RUN(test_schema_roundtrip);
 	RUN(test_schema_actions);
+	RUN(test_schema_snapshots);
 	return harness_summary("api_routes");
 }
