@@ -212,6 +212,13 @@ expect_bad "tap used twice" PUT /network-interfaces/eth1 '{"iface_id":"eth1","ho
 expect_bad "vsock cid 2" PUT /vsock '{"guest_cid":2,"uds_path":"/tmp/v.sock"}'
 expect_bad "balloon above memory" PUT /balloon '{"amount_mib":100000,"deflate_on_oom":false}'
 expect_bad "bad log level" PUT /logger '{"level":"Loud"}'
+expect_bad "cpuid bitmap over 32 bits" PUT /cpu-config '{"cpuid_modifiers":[{"leaf":"0x1","subleaf":"0x0","flags":0,"modifiers":[{"register":"eax","bitmap":"0b100000000000000000000000000000000"}]}]}'
+expect_bad "cpuid register name" PUT /cpu-config '{"cpuid_modifiers":[{"leaf":"0x1","subleaf":"0x0","flags":0,"modifiers":[{"register":"ekx","bitmap":"0b1"}]}]}'
+expect_bad "cpuid modifier without subleaf" PUT /cpu-config '{"cpuid_modifiers":[{"leaf":"0x1","flags":0,"modifiers":[]}]}'
+expect_bad "msr bitmap not a string" PUT /cpu-config '{"msr_modifiers":[{"addr":"0x10a","bitmap":5}]}'
+expect_bad "msr addr not a number" PUT /cpu-config '{"msr_modifiers":[{"addr":"0jj0","bitmap":"0b1"}]}'
+expect_bad "aarch64 reg_modifiers" PUT /cpu-config '{"reg_modifiers":[{"addr":"0x1","bitmap":"0b1"}]}'
+expect_bad "PATCH /balloon/statistics wrong type before boot" PATCH /balloon/statistics '{"stats_polling_interval_s":true}'
 expect_bad "bad cpuid bitmap" PUT /cpu-config '{"cpuid_modifiers":[{"leaf":1,"subleaf":0,"flags":0,"modifiers":[{"register":"eax","bitmap":"0b2"}]}]}'
 expect_bad "unknown action" PUT /actions '{"action_type":"Explode"}'
 expect_bad "wrong method" DELETE /machine-config
@@ -269,6 +276,72 @@ done
 
 # ---- boot -----------------------------------------------------------------
 
+# config_has TEXT: GET /vm/config contains TEXT
+config_has() {
+	req GET /vm/config
+	grep -q -F -- "$1" "$W/body"
+}
+
+# Post-boot updates on the devices configured for the boot tests: a drive
+# (data: a.img, then b.img), a read-only drive, a balloon with statistics
+# and, when a TAP can be made, a network interface.  Every refusal must leave
+# GET /vm/config as it was (expect_bad).
+post_boot_updates() {
+	expect "PATCH /drives path_on_host after boot" 204 PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$W/b.img\"}"
+	config_has "$W/b.img" && pass "GET /vm/config shows the new path_on_host" ||
+		fail "GET /vm/config shows the new path_on_host" "$(body)"
+	expect "PATCH /drives rate_limiter after boot" 204 PATCH /drives/data '{"drive_id":"data","rate_limiter":{"bandwidth":{"size":4096,"one_time_burst":100,"refill_time":10},"ops":{"size":7,"refill_time":1000}}}'
+	config_has '"size":4096,"one_time_burst":100,"refill_time":10' && pass "GET /vm/config shows the new rate limiter" ||
+		fail "GET /vm/config shows the new rate limiter" "$(body)"
+	expect "PATCH /drives path and rate_limiter together" 204 PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$W/a.img\",\"rate_limiter\":null}"
+	config_has "$W/a.img" && pass "path and limiter changed together" || fail "path and limiter changed together" "$(body)"
+	expect "PATCH /drives read-only drive to another image" 204 PATCH /drives/ro "{\"drive_id\":\"ro\",\"path_on_host\":\"$W/b.img\"}"
+	expect "PATCH /drives with only drive_id (no change)" 204 PATCH /drives/data '{"drive_id":"data"}'
+	expect_bad "PATCH /drives: unknown drive" PATCH /drives/nope '{"drive_id":"nope","path_on_host":"/x"}'
+	expect_bad "PATCH /drives: missing file" PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$W/missing.img\"}"
+	expect_bad "PATCH /drives: a directory" PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$W\"}"
+	expect_bad "PATCH /drives: a FIFO" PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$W/fifo\"}"
+	expect_bad "PATCH /drives: a FIFO on the read-only drive (must not block)" PATCH /drives/ro "{\"drive_id\":\"ro\",\"path_on_host\":\"$W/fifo\"}"
+	expect_bad "PATCH /drives: empty path" PATCH /drives/data '{"drive_id":"data","path_on_host":""}'
+	expect_bad "PATCH /drives: id mismatch" PATCH /drives/data '{"drive_id":"ro","path_on_host":"/x"}'
+	expect_bad "PATCH /drives: path_on_host not a string" PATCH /drives/data '{"drive_id":"data","path_on_host":5}'
+	expect_bad "PATCH /drives: bad rate limiter (refill_time 0)" PATCH /drives/data '{"drive_id":"data","rate_limiter":{"bandwidth":{"size":10,"refill_time":0}}}'
+	expect_bad "PATCH /drives: rate limiter wrong type" PATCH /drives/data '{"drive_id":"data","rate_limiter":{"ops":{"size":"10","refill_time":1}}}'
+	expect_bad "PATCH /drives: unknown field" PATCH /drives/data '{"drive_id":"data","is_read_only":true}'
+	expect_bad "PATCH /drives: missing file with a rate limiter changes neither" PATCH /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$W/missing.img\",\"rate_limiter\":{\"ops\":{\"size\":1,\"refill_time\":1}}}"
+	expect_bad "PUT /drives after boot (pre-boot only)" PUT /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$W/a.img\",\"is_root_device\":false}"
+
+	if [ -n "$TAP" ]; then
+		expect "PATCH /network-interfaces rx/tx rate limiters" 204 PATCH /network-interfaces/net0 '{"iface_id":"net0","rx_rate_limiter":{"bandwidth":{"size":100000,"refill_time":100}},"tx_rate_limiter":{"ops":{"size":50,"refill_time":1000}}}'
+		config_has '"rx_rate_limiter":{"bandwidth":{"size":100000' && pass "GET /vm/config shows the new net limiters" ||
+			fail "GET /vm/config shows the new net limiters" "$(body)"
+		expect "PATCH /network-interfaces tx only" 204 PATCH /network-interfaces/net0 '{"iface_id":"net0","tx_rate_limiter":null}'
+		expect_bad "PATCH /network-interfaces: unknown id" PATCH /network-interfaces/eth9 '{"iface_id":"eth9","rx_rate_limiter":null}'
+		expect_bad "PATCH /network-interfaces: wrong type" PATCH /network-interfaces/net0 '{"iface_id":"net0","rx_rate_limiter":{"bandwidth":{"size":-1,"refill_time":1}}}'
+		expect_bad "PATCH /network-interfaces: host_dev_name is pre-boot" PATCH /network-interfaces/net0 '{"iface_id":"net0","host_dev_name":"tap9"}'
+	else
+		skip "PATCH /network-interfaces after boot" "no TAP device (needs root and /dev/net/tun)"
+	fi
+
+	expect "GET /balloon after boot" 200 GET /balloon
+	expect "PATCH /balloon amount_mib after boot" 204 PATCH /balloon '{"amount_mib":16}'
+	req GET /balloon
+	grep -q '"amount_mib":16' "$W/body" && pass "GET /balloon shows the new target" || fail "GET /balloon shows the new target" "$(body)"
+	expect "GET /balloon/statistics" 200 GET /balloon/statistics
+	grep -q '"target_pages":4096,"actual_pages":0,"target_mib":16,"actual_mib":0' "$W/body" &&
+		pass "balloon statistics: target and actual" || fail "balloon statistics: target and actual" "$(body)"
+	expect "PATCH /balloon/statistics interval after boot" 204 PATCH /balloon/statistics '{"stats_polling_interval_s":3}'
+	config_has '"stats_polling_interval_s":3' && pass "GET /vm/config shows the new polling interval" ||
+		fail "GET /vm/config shows the new polling interval" "$(body)"
+	expect_bad "PATCH /balloon/statistics: disabling after boot" PATCH /balloon/statistics '{"stats_polling_interval_s":0}'
+	expect_bad "PATCH /balloon/statistics: wrong type" PATCH /balloon/statistics '{"stats_polling_interval_s":"1"}'
+	expect_bad "PATCH /balloon: above guest memory" PATCH /balloon '{"amount_mib":100000}'
+	expect_bad "PATCH /balloon: negative" PATCH /balloon '{"amount_mib":-1}'
+	expect_bad "PATCH /balloon: deflate_on_oom is pre-boot" PATCH /balloon '{"amount_mib":1,"deflate_on_oom":false}'
+	expect_bad "PUT /balloon after boot (pre-boot only)" PUT /balloon '{"amount_mib":1,"deflate_on_oom":false}'
+	expect_bad "PUT /cpu-config after boot (pre-boot only)" PUT /cpu-config '{"cpuid_modifiers":[]}'
+}
+
 boot_tests() {
 	expect "InstanceStart" 204 PUT /actions '{"action_type":"InstanceStart"}'
 	req GET /
@@ -283,9 +356,7 @@ boot_tests() {
 	expect_bad "InstanceStart twice" PUT /actions '{"action_type":"InstanceStart"}'
 	expect_bad "pre-boot-only PUT after boot" PUT /machine-config '{"vcpu_count":1,"mem_size_mib":128}'
 	expect_bad "PUT /drives after boot" PUT /drives/x '{"drive_id":"x","path_on_host":"/x","is_root_device":false}'
-	expect_bad "PATCH /drives after boot (no hook yet)" PATCH /drives/rootfs '{"drive_id":"rootfs","path_on_host":"/y"}'
-	expect_bad "PATCH /network-interfaces after boot (no hook yet)" PATCH /network-interfaces/eth0 '{"iface_id":"eth0","rx_rate_limiter":null}'
-	expect_bad "GET /balloon/statistics (device reports none)" GET /balloon/statistics
+	post_boot_updates
 	sleep 0.3
 	expect "FlushMetrics" 204 PUT /actions '{"action_type":"FlushMetrics"}'
 	running=$(metrics_field vcpu exit_io_out)
@@ -331,6 +402,20 @@ else
 		expect "boot-source for the boot tests" 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST\"}"
 		expect "metrics for the boot tests" 204 PUT /metrics "{\"metrics_path\":\"$W/metrics.json\"}"
 		expect "serial for the boot tests" 204 PUT /serial "{\"serial_out_path\":\"$W/serial.log\"}"
+		truncate -s 1M "$W/a.img"
+		truncate -s 2M "$W/b.img"
+		mkfifo "$W/fifo"
+		expect "drive for the boot tests" 204 PUT /drives/data "{\"drive_id\":\"data\",\"path_on_host\":\"$W/a.img\",\"is_root_device\":false,\"rate_limiter\":{\"bandwidth\":{\"size\":1000000,\"refill_time\":1000}}}"
+		expect "read-only drive for the boot tests" 204 PUT /drives/ro "{\"drive_id\":\"ro\",\"path_on_host\":\"$W/a.img\",\"is_root_device\":false,\"is_read_only\":true,\"io_engine\":\"Async\"}"
+		expect "balloon for the boot tests" 204 PUT /balloon '{"amount_mib":0,"deflate_on_oom":false,"stats_polling_interval_s":1}'
+		# A CPU template the guest's CPU has: applied to the vCPU at InstanceStart.
+		expect "cpu-config for the boot tests" 204 PUT /cpu-config '{"cpuid_modifiers":[{"leaf":"0x40000010","subleaf":"0x0","flags":0,"modifiers":[{"register":"edx","bitmap":"0b1_0101"}]}],"msr_modifiers":[{"addr":"0x174","bitmap":"0bxxxx1000"}]}'
+		TAP=
+		if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
+			TAP=emapi$$
+			TAP=$(printf '%.15s' "$TAP")
+			expect "network interface for the boot tests" 204 PUT /network-interfaces/net0 "{\"iface_id\":\"net0\",\"host_dev_name\":\"$TAP\"}"
+		fi
 		: >"$W/serial.log"
 		boot_tests
 	else
@@ -345,6 +430,13 @@ if start_ember; then
 	expect_bad "InstanceStart without a boot source" PUT /actions '{"action_type":"InstanceStart"}'
 	expect "boot-source with a missing kernel" 204 PUT /boot-source '{"kernel_image_path":"/nonexistent/vmlinux"}'
 	expect_bad "InstanceStart with a missing kernel" PUT /actions '{"action_type":"InstanceStart"}'
+	if [ -n "$GUEST" ] && [ -c /dev/kvm ]; then
+		expect "boot-source for the template test" 204 PUT /boot-source "{\"kernel_image_path\":\"$GUEST\"}"
+		expect "a template naming a CPUID leaf KVM lacks" 204 PUT /cpu-config '{"cpuid_modifiers":[{"leaf":"0x4fffff00","subleaf":"0x0","flags":0,"modifiers":[{"register":"eax","bitmap":"0b1"}]}]}'
+		req PUT /actions '{"action_type":"InstanceStart"}'
+		[ "$CODE" = 400 ] && grep -q 'CPU template' "$W/body" && pass "InstanceStart refuses a template KVM cannot apply" ||
+			fail "InstanceStart refuses a template KVM cannot apply" "$CODE $(body)"
+	fi
 	req GET /
 	grep -q '"state":"Not started"' "$W/body" && pass "still Not started after a failed start" ||
 		fail "still Not started after a failed start" "$(body)"

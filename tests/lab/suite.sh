@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/lab/suite.sh: The lab suite for tests/run-all.sh: one lab boot (or a real-KVM host) runs the QEMU smoke, the Linux boot tests and the guest suite.
+# tests/lab/suite.sh: The lab suite for tests/run-all.sh: one lab boot (or a real-KVM host) runs the QEMU smoke, the Linux boot tests, the guest suite and the API tests.
 # SPDX-License-Identifier: MIT
 # usage: sh tests/lab/suite.sh [EMBER]   prints PASS:/FAIL:/SKIP: lines and "lab: N passed, N failed, N skipped"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +20,10 @@ if [ -x "$ember" ]; then
 		mkdir -p "$files/guest"
 		cp "$repo/tests/guest/run.sh" "$repo"/tests/guest/build/*.elf "$files/guest/"
 		set -- "$@" --script "$repo/tests/guest/lab-guests.sh"
+	fi
+	# the API driven with real Linux guests; its client is built static (no curl in the lab)
+	if ${CC:-cc} -static -O2 -o "$files/rawclient" "$repo/tests/api/rawclient.c" 2> /dev/null; then
+		set -- "$@" --script "$repo/tests/api/lab_api.sh"
 	fi
 fi
 "$here/lab.sh" run --files "$files" "$@" --timeout "${LAB_TIMEOUT:-1200}" --log "$log" --verbose > "$log.out" 2>&1

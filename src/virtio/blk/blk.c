@@ -518,6 +518,13 @@ static int open_backing(const char *id, const char *path, bool read_only, int *f
 	off_t size;
 	int fd, err;
 
+	/* Look before opening: opening a FIFO for reading would block the
+	 * event loop until some writer came along. */
+	if (stat(path, &st) == 0 && !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+		snprintf(why, why_len, "drive '%s': '%s' is not a regular file or block device",
+			 id, path);
+		return -EINVAL;
+	}
 	fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
