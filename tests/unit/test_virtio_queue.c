@@ -378,6 +378,126 @@ static void test_vq_avail_event_rearm(void)
 	CHECK_EQ(fake_avail_event(&fr), 2);
 }
 
+/* vring_need_event() as a driver computes it (spec 2.7.10). */
+static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old)
+{
+	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
+}
+
+static uint32_t lcg(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return *s >> 16;
+}
+
+/*
+ * No lost kick or interrupt with EVENT_IDX, over 70000 buffers (the 16-bit
+ * indices wrap).  The driver behaves as Linux's virtio-net tx with napi: it
+ * sends only while fewer than `limit` buffers are outstanding (TCP small
+ * queues), and then only when the stack gives it a packet; each send first
+ * disables callbacks (used_event = 0, virtqueue_disable_cb), reaps, re-enables
+ * them 3/4 of the outstanding buffers ahead (virtqueue_enable_cb_delayed),
+ * publishes and kicks only if vring_need_event(avail_event) says so.  Its
+ * interrupt handler reaps and sets used_event to what it has seen
+ * (virtqueue_enable_cb_prepare), then polls once more.  The device pops only
+ * when kicked and completes later in random batches (an async backend).
+ * Whenever nothing is left to wake either side, every buffer must be back.
+ */
+static void test_vq_event_idx_no_lost_notification(void)
+{
+	enum { TOTAL = 70000, SIZE = 16 };
+	uint16_t free_ids[SIZE], pend[SIZE], nfree = SIZE, npend = 0, kicked_at = 0, bufs;
+	unsigned int sent = 0, done = 0, steps = 0, kicks = 0, irqs = 0, limit = 4;
+	bool kick = false, irq = false, stalled = false;
+	uint32_t seed = 7, id, len;
+
+	setup(SIZE, true, false);
+	for (uint16_t i = 0; i < SIZE; i++) {
+		free_ids[i] = i;
+		fake_desc(&fr, i, DATA + 64u * i, 64, 0, 0);
+	}
+	while (done < TOTAL && steps++ < 20u * TOTAL) {
+		unsigned int out = (uint16_t)(fr.avail_idx - fr.last_used);
+		bool can_send = sent < TOTAL && nfree && out < limit;
+
+		/* driver: start_xmit, when TSQ and the ring allow and a packet comes */
+		if (can_send && lcg(&seed) % 2) {
+			unsigned int n = 1 + lcg(&seed) % 3;
+
+			do {
+				fake_set_used_event(&fr, 0);
+				while (fake_used_next(&fr, &id, &len)) {
+					free_ids[nfree++] = (uint16_t)id;
+					done++;
+				}
+				bufs = (uint16_t)((uint16_t)(fr.avail_idx - fr.last_used) * 3 / 4);
+				fake_set_used_event(&fr, (uint16_t)(fr.last_used + bufs));
+				__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			} while ((uint16_t)(fake_used_idx(&fr) - fr.last_used) > bufs);
+			for (; n && nfree && sent < TOTAL; n--, sent++)
+				fake_publish(&fr, free_ids[--nfree]);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			if (need_event(fake_avail_event(&fr), fr.avail_idx, kicked_at)) {
+				kick = true;
+				kicks++;
+			}
+			kicked_at = fr.avail_idx;
+			limit = 1 + lcg(&seed) % SIZE;
+		}
+		/* device: a kick pops everything (and re-arms avail_event) */
+		if (kick) {
+			int err;
+
+			kick = false;
+			while ((err = vq_pop(&q, &ch)) == 0)
+				pend[npend++] = ch.head;
+			CHECK_EQ(err, -EAGAIN);
+			CHECK_EQ(fake_avail_event(&fr), fr.avail_idx);
+		}
+		/* device backend: complete some of what is in flight */
+		if (npend && lcg(&seed) % 2) {
+			unsigned int m = 1 + lcg(&seed) % npend;
+
+			for (unsigned int i = 0; i < m; i++)
+				CHECK_EQ(vq_push(&q, pend[i], 0), 0);
+			memmove(pend, pend + m, (npend - m) * sizeof(pend[0]));
+			npend = (uint16_t)(npend - m);
+			if (vq_should_notify(&q)) {
+				irq = true;
+				irqs++;
+			}
+		}
+		/* driver: the interrupt (napi poll, then virtqueue_napi_complete) */
+		if (irq) {
+			irq = false;
+			do {
+				while (fake_used_next(&fr, &id, &len)) {
+					free_ids[nfree++] = (uint16_t)id;
+					done++;
+				}
+				fake_set_used_event(&fr, fr.last_used);
+				__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			} while (fake_used_idx(&fr) != fr.last_used);
+		}
+		out = (uint16_t)(fr.avail_idx - fr.last_used);
+		if (!kick && !irq && !npend && !(sent < TOTAL && nfree && out < limit) &&
+		    done < TOTAL) {
+			stalled = true;
+			break;
+		}
+	}
+	CHECK(!stalled);
+	CHECK_EQ(done, TOTAL);
+	CHECK_EQ(q.used_idx, (uint16_t)TOTAL);
+	/* Suppression worked too: far fewer kicks and interrupts than buffers. */
+	CHECK(kicks < TOTAL);
+	CHECK(irqs < TOTAL);
+	if (stalled)
+		fprintf(stderr, "  stalled after %u of %u buffers: avail %u used %u signalled "
+			"%u avail_event %u\n", done, TOTAL, fr.avail_idx, fake_used_idx(&fr),
+			(unsigned int)q.signalled_used, fake_avail_event(&fr));
+}
+
 static void test_vq_unpop(void)
 {
 	uint64_t a = DATA;
@@ -463,6 +583,7 @@ int main(void)
 	RUN(test_vq_notify_flags);
 	RUN(test_vq_used_notif_suppression);
 	RUN(test_vq_avail_event_rearm);
+	RUN(test_vq_event_idx_no_lost_notification);
 	RUN(test_vq_unpop);
 	RUN(test_vq_chain_copy);
 	fake_mem_free(&fm);
