@@ -19,7 +19,9 @@ for h in "$(dirname "$0")/labtest.sh" "$(dirname "$0")/../tests/lab/labtest.sh";
 done
 RUNS=${BENCH_RUNS:-$(cat "$d/bench-runs" 2>/dev/null || echo 5)}
 QEMU=${QEMU:-qemu-system-x86_64}
-CL="console=ttyS0 reboot=k panic=-1 quiet i8042.noaux i8042.nomux i8042.dumbkbd"
+# reboot=t: QEMU microvm has no i8042, so a keyboard reset would spin on
+# port 0x64 there; a triple fault ends both VMMs.
+CL="console=ttyS0 reboot=t panic=-1 quiet i8042.noaux i8042.nomux i8042.dumbkbd"
 T=/sys/kernel/tracing
 [ -d "$T/events" ] || mount -t tracefs nodev "$T" 2>/dev/null
 TRIG="$T/events/kvm/kvm_exit/trigger"
@@ -33,7 +35,7 @@ fi
 # exits_json: the histogram as {"reason": count, ...} and the total
 exits_json() {
 	[ "$have_hist" = 1 ] || { echo '"exits": null'; return; }
-	awk '/exit_reason:/ {
+	awk '/^\{ exit_reason:/ {
 		r = $0; sub(/.*exit_reason: */, "", r); sub(/ .*/, "", r)
 		c = $0; sub(/.*hitcount: */, "", c); sub(/ .*/, "", c)
 		s = s (n++ ? ", " : "") "\"" r "\": " c; t += c
