@@ -10,7 +10,7 @@ repo=$(cd "$here/../.." && pwd)
 usage() {
 	cat >&2 <<'USAGE'
 usage: tests/lab/lab.sh run --files DIR --script SCRIPT [--script SCRIPT...]
-                            [--timeout SECONDS] [--mem MiB] [--smp N] [--log FILE]
+                            [--timeout SECONDS] [--idle SECONDS] [--mem MiB] [--smp N] [--log FILE]
                             [--mode auto|lab|host] [--verbose]
        tests/lab/lab.sh mode      # prints "host" or "lab": where tests would run
 
@@ -19,7 +19,8 @@ usage: tests/lab/lab.sh run --files DIR --script SCRIPT [--script SCRIPT...]
   SCRIPT   a shell script run as `sh SCRIPT DIR`; it prints
            "LAB-RESULT <name> PASS|FAIL|SKIP [reason]" lines and exits 0 on success.
 Exit status: 0 when every script passed, 1 on a failing test, 2 on bad usage,
-4 when the lab VM itself did not boot or timed out.
+4 when the lab VM itself did not boot, timed out, or printed nothing for
+--idle seconds (default 300: each guest run has a shorter timeout of its own).
 USAGE
 	exit 2
 }
@@ -40,12 +41,13 @@ run) ;;
 *) usage ;;
 esac
 
-files= scripts=() timeout=300 mem=4096 smp=2 log= mode=auto verbose=0
+files= scripts=() timeout=300 idle=300 mem=4096 smp=2 log= mode=auto verbose=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--files) files=$2; shift 2 ;;
 	--script) scripts+=("$2"); shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--idle) idle=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
@@ -114,25 +116,45 @@ ln -s "$files" "$work/lab"
 	cat "$base/lab.cpio"
 	(cd "$work" && find -L lab -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -L -R 0:0 --quiet)
 	(cd "$work/root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet)
-} > "$work/lab-run.cpio"
+} > "$work/lab-run.cpio" || { echo "lab.sh: cannot pack $files into the lab archive" >&2; exit 2; }
 
 echo "lab.sh: no real KVM here: booting the nested-KVM lab (TCG, ${smp} cpus, ${mem} MiB, timeout ${timeout}s)"
 echo "lab.sh: scripts: $names; serial log: $log"
 start=$(date +%s)
+: > "$log"
+# Watchdog: every guest run has its own timeout well under $idle, so a lab that prints
+# nothing for that long is hung (seen: nested SVM under TCG wedging the lab kernel).
+(
+	while sleep 10; do
+		[ -f "$work/qemu.pid" ] || continue
+		pid=$(cat "$work/qemu.pid" 2>/dev/null) || continue
+		kill -0 "$pid" 2>/dev/null || exit 0
+		if [ $(( $(date +%s) - $(stat -c %Y "$log") )) -ge "$idle" ]; then
+			touch "$work/stalled"
+			kill "$pid"
+			exit 0
+		fi
+	done
+) &
+watchdog=$!
 set +e
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
-	-nographic -no-reboot -nodefaults -serial stdio -monitor none \
+	-nographic -no-reboot -nodefaults -serial stdio -monitor none -pidfile "$work/qemu.pid" \
 	-kernel "$base/vmlinuz" -initrd "$work/lab-run.cpio" \
 	-append "console=ttyS0 quiet panic=-1 mitigations=off lab.script=$names" < /dev/null 2>&1 |
-	tr -d '\r' | tee "$log" |
+	sed -u 's/\r$//' | tee "$log" |
 	if [ "$verbose" = 1 ]; then cat; else grep --line-buffered -E '^(LAB-|EMBER-CHECK .* FAIL)'; fi
 rc=${PIPESTATUS[0]}
 set -e
+kill "$watchdog" 2>/dev/null || true
+wait "$watchdog" 2>/dev/null || true
 echo "lab.sh: lab VM ran $(( $(date +%s) - start )) s, qemu status $rc"
 
-last=$(grep -a '^LAB-EXIT ' "$log" | tail -n 1 | awk '{print $2}')
+last=$(grep -a '^LAB-EXIT ' "$log" | tail -n 1 | awk '{print $2}' || true)
 if [ -z "$last" ]; then
-	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	if [ -f "$work/stalled" ]; then
+		echo "lab.sh: the lab printed nothing for ${idle}s (a hung guest or lab kernel): killed; last serial lines:"
+	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		echo "lab.sh: the lab timed out after ${timeout}s; last serial lines:"
 	else
 		echo "lab.sh: the lab ended without LAB-EXIT (qemu status $rc); last serial lines:"
