@@ -80,6 +80,14 @@ int kernel_load(struct gmem *m, const uint8_t *buf, size_t len,
 		struct boot_plan *plan) __must_check;
 
 /*
+ * Check a kernel image without loading it: 0 when kernel_load() into
+ * `ram_bytes` of guest RAM would find a known format that fits; -ENOEXEC
+ * (unknown format), -EINVAL (malformed), -E2BIG (too big for the RAM below
+ * the 32-bit MMIO gap).  Lets the VMM refuse bad input before any KVM work.
+ */
+int kernel_check(const uint8_t *buf, size_t len, uint64_t ram_bytes) __must_check;
+
+/*
  * kernel_load(), but ELF segments whose file offset and address share their
  * page alignment are mapped from `fd` (gmem_map_file) instead of copied:
  * an uncompressed vmlinux then costs no copy and no page faults at start-up;

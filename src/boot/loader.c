@@ -132,6 +132,26 @@ int kernel_load_fd(struct gmem *m, const uint8_t *buf, size_t len, int fd,
 	return load_bzimage(m, buf, &bi, plan);
 }
 
+int kernel_check(const uint8_t *buf, size_t len, uint64_t ram_bytes)
+{
+	uint64_t low = MIN(ram_bytes, LAYOUT_MMIO32_START), end;
+	struct bzimage_info bi;
+	struct elf_info ei;
+	int err;
+
+	err = elf_parse(buf, len, &ei);
+	if (!err)
+		return ei.lowest < LAYOUT_HIGH_RAM ? -EINVAL : ei.highest > low ? -E2BIG : 0;
+	if (err != -ENOEXEC)
+		return err;
+	err = bzimage_parse(buf, len, &bi);
+	if (err)
+		return err;
+	if (__builtin_add_overflow(bi.load_addr, bi.init_size, &end) || end > low)
+		return -E2BIG;
+	return 0;
+}
+
 int initrd_place(const struct gmem *m, const struct boot_plan *plan, uint64_t size,
 		 uint64_t *gpa)
 {

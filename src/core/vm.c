@@ -314,6 +314,18 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 		input_error = true;
 		goto fail;
 	}
+	if (!snap) {
+		err = kernel_check(kernel, kernel_len, MiB(cfg->mem_mib));
+		if (err == -ENOEXEC)
+			INPUT_FAIL("kernel '%s' is not an x86-64 ELF vmlinux or a bzImage",
+				   cfg->kernel_path);
+		if (err == -E2BIG)
+			INPUT_FAIL("kernel '%s' does not fit in %llu MiB of guest memory",
+				   cfg->kernel_path, (unsigned long long)cfg->mem_mib);
+		if (err)
+			INPUT_FAIL("kernel '%s' is malformed or unsupported (truncated image, bad "
+				   "headers, or boot protocol older than 2.12)", cfg->kernel_path);
+	}
 	if (cfg->initrd_path && !snap) {
 		err = map_file(cfg->initrd_path, "initrd", &initrd, &initrd_len, &initrd_fd,
 			       why, why_len);
@@ -322,6 +334,9 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 			input_error = true;
 			goto fail;
 		}
+		if (initrd_len >= MiB(cfg->mem_mib))
+			INPUT_FAIL("initrd '%s' (%zu bytes) does not fit in %llu MiB of guest memory",
+				   cfg->initrd_path, initrd_len, (unsigned long long)cfg->mem_mib);
 	}
 
 	/* 2. KVM and the VM. */
