@@ -49,6 +49,7 @@ run_suite build 600 make -j2 all
 run_suite unit 300 make -s unit
 grep -q '^asan-unit:' mk/*.mk 2>/dev/null && run_suite unit-asan 600 make -s asan-unit
 grep -q '^fuzz-ci:' mk/*.mk 2>/dev/null && run_suite fuzz 900 make -s fuzz-ci
+have tests/cli/bad-input.sh && run_suite cli 900 sh tests/cli/bad-input.sh ./ember
 have tests/guest/run.sh && run_suite guest 900 sh tests/guest/run.sh ./ember
 have tests/api/run.sh && run_suite api 600 sh tests/api/run.sh ./ember
 have tests/seccomp/run.sh && run_suite seccomp 600 make -s seccomp-test
