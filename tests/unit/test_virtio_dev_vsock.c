@@ -249,6 +249,47 @@ static void test_vsock_host_initiated_stream(void)
 	teardown();
 }
 
+/*
+ * The host's EOF reaches the guest wherever the round robin stands.  rx_process
+ * visits one connection per step and stops after a full turn with nothing to
+ * send; reading EOF is such a step, but it leaves a SHUTDOWN to send.  Found
+ * late in a turn, that SHUTDOWN used to wait for an event that never came
+ * (the guest's reader then hung; a timer tick could rescue it, so the timer is
+ * let go idle first).  Start positions across the whole turn are tried.
+ */
+static void test_vsock_host_eof_any_rr(void)
+{
+	unsigned int bad = 0;
+
+	setup();
+	post_rx(8);
+	for (unsigned int start = 0; start < VSOCK_MAX_CONNS; start += 21) {
+		uint32_t lp = 0;
+		struct pkt p;
+		int fd = host_initiated(1234, &lp, 65536), slot = -1;
+
+		for (unsigned int i = 0; i < VSOCK_MAX_CONNS; i++)
+			if (vs->conns[i].state != CONN_FREE && vs->conns[i].local_port == lp)
+				slot = (int)i;
+		CHECK(slot >= 0);
+		/* No timer tick may run rx_process for us: wait until the REQUEST
+		 * deadline's timer has disarmed itself. */
+		for (int i = 0; i < 100 && vs->timer_armed; i++)
+			loop_poll_ms(&vm.loop, 10);
+		CHECK(!vs->timer_armed);
+		/* the next turn begins `start` slots after this connection */
+		vs->rr = (uint32_t)(slot + (int)start) % VSOCK_MAX_CONNS;
+		close(fd);
+		if (!grecv(&p) || p.h.op != VSOCK_OP_SHUTDOWN || !(p.h.flags & VSOCK_SHUTDOWN_SEND))
+			bad++;
+		gsend(VSOCK_OP_RST, 1234, lp, NULL, 0, 4, 0);
+		post_rx(2);
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(live_conns(), 0);
+	teardown();
+}
+
 /* The guest refuses (RST): the host client sees EOF, never "OK". */
 static void test_vsock_host_initiated_refused(void)
 {
@@ -476,6 +517,7 @@ int main(void)
 {
 	RUN(test_vsock_config_cid);
 	RUN(test_vsock_host_initiated_stream);
+	RUN(test_vsock_host_eof_any_rr);
 	RUN(test_vsock_host_initiated_refused);
 	RUN(test_vsock_bad_connect_line);
 	RUN(test_vsock_guest_initiated_echo);

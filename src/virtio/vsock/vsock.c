@@ -602,7 +602,14 @@ static void rx_process(struct virtio_vsock *v)
 			written = put_data(v, c);
 			if (!written) {
 				vq_unpop(q);
-				idle++;		/* c changed state: it is looked at again next turn */
+				/* EOF or a read error leaves a SHUTDOWN or an RST for
+				 * the guest: it needs a full turn more (one nearly over
+				 * would end without it, and nothing else may come to
+				 * send it).  Otherwise c just ran dry. */
+				if (c->want_shutdown || c->want_rst)
+					idle = 0;
+				else
+					idle++;
 				continue;
 			}
 			written += VSOCK_HDR_LEN;
