@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* sandbox/filters.c: the seccomp allow-lists, one per thread class, each entry naming its caller. */
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -131,6 +132,11 @@ static const struct sandbox_rule vcpu_rules[] = {
 	IOCTL(TUNSETOFFLOAD),
 	ALLOW(io_uring_enter),
 	ARG_EQ(timerfd_settime, 1, 0),
+	/* a virtio-vsock reset (virtio/vsock/vsock.c vsock_reset() -> conn_free()
+	 * -> close_host()) closes the host sides of open streams: loop_del_fd()
+	 * takes them off the event loop, then close().  Linux resets the device
+	 * when its driver probes, and a host client may already be connected */
+	ARG_EQ(epoll_ctl, 1, EPOLL_CTL_DEL), ALLOW(close),
 };
 
 const struct sandbox_rule *sandbox_rules(enum sandbox_class cls, size_t *n)
