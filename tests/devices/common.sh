@@ -4,6 +4,8 @@ dir=${1:?usage: sh SCRIPT DIR}
 for h in "$(dirname "$0")/labtest.sh" "$(dirname "$0")/../lab/labtest.sh"; do
 	[ -f "$h" ] && . "$h" && break
 done
+# Sizes and other knobs from the host side (run-lab.sh writes them: the lab passes no environment).
+[ -f "$dir/dev-params.sh" ] && . "$dir/dev-params.sh"
 EMBER=${EMBER:-$dir/ember}
 TO=${VM_TIMEOUT:-120}
 # The initramfs with the device helpers appended (tests/devices/run-lab.sh), else the plain one.

@@ -37,7 +37,8 @@ run_vsock() {
 run_vsock vsock-echo
 if [ "$LT_RC" = 159 ]; then
 	# SIGSYS: the VMM thread's seccomp allow-list lacks the socket calls (docs/devices.md)
-	lt_fail vsock-seccomp "ember killed by its seccomp filter (Bad system call)"
+	# the kernel's audit line names the syscall (syscall=N, x86-64 numbers)
+	lt_fail vsock-seccomp "ember killed by its seccomp filter (Bad system call): $(dmesg | grep -F 'type=1326' | grep -o 'syscall=[0-9]*' | tail -n 1)"
 	run_vsock vsock-echo-no-seccomp --no-seccomp
 fi
 rm -f "$UDS" "${UDS}_5000"

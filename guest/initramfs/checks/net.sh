@@ -1,4 +1,4 @@
-# Check: eth0 (virtio-net) up at ember.ip= (default 169.254.100.2/24), ping ember.peer= (default 169.254.100.1); with ember.tput_mb=N, send N MiB to the peer's TCP port 5001 and print the rate.
+# Check: eth0 (virtio-net) up at ember.ip= (default 169.254.100.2/24), ping ember.peer= (default 169.254.100.1); ember.tput_mb=N sends N MiB to the peer's TCP port 5001, ember.rx_mb=N receives N MiB from its port 5002, each with its rate.
 # SPDX-License-Identifier: MIT
 . /lib/ember.sh
 ip=$(ember_param ip) || ip=169.254.100.2/24
@@ -11,14 +11,27 @@ i=0
 until [ "$(cat /sys/class/net/eth0/operstate)" = up ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
 echo "eth0 operstate $(cat /sys/class/net/eth0/operstate)"
 ping -c 3 -W 3 "$peer" || fail "no ping reply from $peer"
+# rate LINE-TAG MIB T0 T1 DIRECTION
+rate() {
+	awk -v tag="$1" -v m="$2" -v a="$3" -v b="$4" -v dir="$5" 'BEGIN { d = b - a; if (d <= 0) d = 0.01;
+		printf "%s %d MiB in %.2f s: %.1f MiB/s %s\n", tag, m, d, m / d, dir }'
+}
+# The peer must not half-close first: busybox nc exits when its socket reads EOF,
+# leaving the rest of its input unsent (the host end is tests/devices/net-peer.c).
 mb=$(ember_param tput_mb) || mb=0
 if [ "$mb" -gt 0 ]; then
 	read -r t0 _ < /proc/uptime
-	dd if=/dev/zero bs=65536 count=$((mb * 16)) 2> /dev/null | nc -w 5 "$peer" 5001 ||
+	# nc half-closes at the end of its input and returns when the peer has read it all and closed
+	dd if=/dev/zero bs=65536 count=$((mb * 16)) 2> /dev/null | nc "$peer" 5001 ||
 		fail "TCP transfer to $peer:5001 failed"
 	read -r t1 _ < /proc/uptime
-	# nc returns once the bytes are in the socket: give TCP time to deliver them
-	sleep "$(ember_param tput_drain || echo 0)"
-	awk -v a="$t0" -v b="$t1" -v m="$mb" 'BEGIN { d = b - a; if (d <= 0) d = 0.01;
-		printf "EMBER-NET-TPUT %d MiB in %.2f s: %.1f MiB/s guest to host\n", m, d, m / d }'
+	rate EMBER-NET-TPUT "$mb" "$t0" "$t1" "guest to host"
+fi
+rx=$(ember_param rx_mb) || rx=0
+if [ "$rx" -gt 0 ]; then
+	read -r t0 _ < /proc/uptime
+	got=$(nc "$peer" 5002 < /dev/null | wc -c)
+	read -r t1 _ < /proc/uptime
+	[ "$got" = $((rx * 1048576)) ] || fail "received ${got:-0} of $((rx * 1048576)) bytes from $peer:5002"
+	rate EMBER-NET-RX "$rx" "$t0" "$t1" "host to guest"
 fi
