@@ -88,17 +88,6 @@ int kernel_load(struct gmem *m, const uint8_t *buf, size_t len,
 int kernel_check(const uint8_t *buf, size_t len, uint64_t ram_bytes) __must_check;
 
 /*
- * kernel_load(), but ELF segments whose file offset and address share their
- * page alignment are mapped from `fd` (gmem_map_file) instead of copied:
- * an uncompressed vmlinux then costs no copy and no page faults at start-up;
- * the guest faults its pages in as it runs.  Needs guest RAM above 1 MiB
- * untouched (bss past the last file page is not cleared again).  fd < 0
- * copies everything.
- */
-int kernel_load_fd(struct gmem *m, const uint8_t *buf, size_t len, int fd,
-		   struct boot_plan *plan) __must_check;
-
-/*
  * Place the initrd as high as possible in low RAM below both the end of low
  * RAM and plan->initrd_addr_max, page aligned, above the kernel.
  * Returns 0 and the address in *gpa, or -E2BIG.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* boot/loader.c: puts a kernel into guest memory (mapped or copied) and writes boot_params or hvm_start_info. */
+/* boot/loader.c: copies a kernel into guest memory and writes boot_params or hvm_start_info. */
 #include <errno.h>
 #include <string.h>
 
@@ -10,49 +10,7 @@
 #define ELF_INITRD_ADDR_MAX	0x7fffffffull	/* what 64-bit Linux advertises */
 #define LINUX_CMDLINE_MAX	2048u		/* COMMAND_LINE_SIZE on x86 */
 
-/* Pages [ALIGN_DOWN(paddr), ALIGN_UP(paddr + memsz)) of segment i. */
-static bool pages_overlap(const struct elf_info *ei, unsigned int i)
-{
-	const struct elf_load *a = &ei->loads[i];
-	uint64_t a0 = ALIGN_DOWN(a->paddr, 4096ull), a1 = ALIGN_UP(a->paddr + a->memsz, 4096ull);
-
-	for (unsigned int j = 0; j < ei->nloads; j++) {
-		const struct elf_load *b = &ei->loads[j];
-		uint64_t b0 = ALIGN_DOWN(b->paddr, 4096ull);
-		uint64_t b1 = ALIGN_UP(b->paddr + b->memsz, 4096ull);
-
-		if (j != i && a0 < b1 && b0 < a1)
-			return true;
-	}
-	return false;
-}
-
-/*
- * Map segment l from the file: its file pages replace the anonymous RAM
- * copy-on-write; the bytes of the first and last page outside the segment
- * are cleared (they come from neighbouring file data).  Returns 0, or an
- * error after which the caller copies instead.
- */
-static int map_segment(struct gmem *m, const struct elf_load *l, int fd)
-{
-	uint64_t head = l->paddr % 4096, start = l->paddr - head;
-	uint64_t span = ALIGN_UP(head + l->filesz, 4096ull);
-	uint8_t *p;
-	int err;
-
-	if (l->offset % 4096 != head || !l->filesz)
-		return -EINVAL;
-	err = gmem_map_file(m, start, span, fd, l->offset - head);
-	if (err)
-		return err;
-	p = gmem_ptr(m, start, span);
-	memset(p, 0, head);
-	memset(p + head + l->filesz, 0, span - head - l->filesz);
-	/* Past the last file page the RAM is fresh anonymous memory: zero. */
-	return 0;
-}
-
-static int load_elf(struct gmem *m, const uint8_t *buf, const struct elf_info *ei, int fd,
+static int load_elf(struct gmem *m, const uint8_t *buf, const struct elf_info *ei,
 		    struct boot_plan *plan)
 {
 	for (unsigned int i = 0; i < ei->nloads; i++) {
@@ -64,8 +22,7 @@ static int load_elf(struct gmem *m, const uint8_t *buf, const struct elf_info *e
 		dst = gmem_ptr(m, l->paddr, l->memsz);
 		if (!dst)
 			return -E2BIG;
-		if (fd >= 0 && !pages_overlap(ei, i) && !map_segment(m, l, fd))
-			continue;
+		gmem_advise_huge(m, l->paddr, l->memsz);
 		memcpy(dst, buf + l->offset, l->filesz);
 		memset(dst + l->filesz, 0, l->memsz - l->filesz);
 	}
@@ -93,6 +50,7 @@ static int load_bzimage(struct gmem *m, const uint8_t *buf, const struct bzimage
 
 	if (!dst)
 		return -E2BIG;
+	gmem_advise_huge(m, bi->load_addr, bi->init_size);
 	memcpy(dst, buf + bi->kernel_offset, bi->kernel_size);
 	plan->proto = BOOT_LINUX64;
 	plan->entry = bi->load_addr + 0x200;	/* startup_64 */
@@ -110,12 +68,6 @@ static int load_bzimage(struct gmem *m, const uint8_t *buf, const struct bzimage
 
 int kernel_load(struct gmem *m, const uint8_t *buf, size_t len, struct boot_plan *plan)
 {
-	return kernel_load_fd(m, buf, len, -1, plan);
-}
-
-int kernel_load_fd(struct gmem *m, const uint8_t *buf, size_t len, int fd,
-		   struct boot_plan *plan)
-{
 	struct elf_info ei;
 	struct bzimage_info bi;
 	int err;
@@ -123,7 +75,7 @@ int kernel_load_fd(struct gmem *m, const uint8_t *buf, size_t len, int fd,
 	memset(plan, 0, sizeof(*plan));
 	err = elf_parse(buf, len, &ei);
 	if (!err)
-		return load_elf(m, buf, &ei, fd, plan);
+		return load_elf(m, buf, &ei, plan);
 	if (err != -ENOEXEC)
 		return err;
 	err = bzimage_parse(buf, len, &bi);

@@ -89,10 +89,8 @@ static int open_kvm(struct vm *vm, char *why, size_t why_len)
 	return 0;
 }
 
-/* Map a whole input file read-only; its fd stays open in *fd_out for
- * zero-copy loading (gmem_map_file), the caller closes it. */
 static int map_file(const char *path, const char *what, uint8_t **buf, size_t *len,
-		    int *fd_out, char *why, size_t why_len)
+		    char *why, size_t why_len)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -113,16 +111,13 @@ static int map_file(const char *path, const char *what, uint8_t **buf, size_t *l
 		return -EINVAL;
 	}
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
 	if (p == MAP_FAILED) {
-		int err = -errno;
-
 		snprintf(why, why_len, "cannot map %s '%s': %s", what, path, strerror(errno));
-		close(fd);
-		return err;
+		return -errno;
 	}
 	*buf = p;
 	*len = (size_t)st.st_size;
-	*fd_out = fd;
 	return 0;
 }
 
@@ -289,7 +284,6 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 	bool fetching = false;
 	uint8_t *kernel = NULL, *initrd = NULL;
 	size_t kernel_len = 0, initrd_len = 0;
-	int kernel_fd = -1, initrd_fd = -1;
 	uint64_t initrd_gpa = 0;
 	struct cmdline cmdline;
 	int tsc_khz, cmdline_len, err;
@@ -307,8 +301,7 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 
 	/* 1. Inputs first: bad files fail before any KVM work (a snapshot has
 	 *    been read and checked by snap_restore_open already). */
-	err = snap ? 0 : map_file(cfg->kernel_path, "kernel", &kernel, &kernel_len, &kernel_fd,
-					why, why_len);
+	err = snap ? 0 : map_file(cfg->kernel_path, "kernel", &kernel, &kernel_len, why, why_len);
 	if (err) {
 		err = -EINVAL;
 		input_error = true;
@@ -327,8 +320,7 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 				   "headers, or boot protocol older than 2.12)", cfg->kernel_path);
 	}
 	if (cfg->initrd_path && !snap) {
-		err = map_file(cfg->initrd_path, "initrd", &initrd, &initrd_len, &initrd_fd,
-			       why, why_len);
+		err = map_file(cfg->initrd_path, "initrd", &initrd, &initrd_len, why, why_len);
 		if (err) {
 			err = -EINVAL;
 			input_error = true;
@@ -424,7 +416,7 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 	 *    memory holds them already. */
 	if (snap)
 		goto devices;
-	err = kernel_load_fd(&vm->mem, kernel, kernel_len, kernel_fd, &vm->plan);
+	err = kernel_load(&vm->mem, kernel, kernel_len, &vm->plan);
 	if (err == -ENOEXEC)
 		INPUT_FAIL("kernel '%s' is not an x86-64 ELF vmlinux or a bzImage", cfg->kernel_path);
 	if (err == -E2BIG)
@@ -443,9 +435,8 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 		if (err)
 			INPUT_FAIL("initrd '%s' (%zu bytes) does not fit in guest memory below the "
 			     "kernel's limit", cfg->initrd_path, initrd_len);
-		/* Mapped, not copied: the guest reads it once and frees it. */
-		if (gmem_map_file(&vm->mem, initrd_gpa, initrd_len, initrd_fd, 0) &&
-		    gmem_write(&vm->mem, initrd_gpa, initrd, initrd_len)) {
+		gmem_advise_huge(&vm->mem, initrd_gpa, initrd_len);
+		if (gmem_write(&vm->mem, initrd_gpa, initrd, initrd_len)) {
 			err = -EFAULT;
 			FAIL("initrd placement failed");
 		}
@@ -565,12 +556,8 @@ vcpus:
 
 	if (kernel)
 		munmap(kernel, kernel_len);
-	if (kernel_fd >= 0)
-		close(kernel_fd);
 	if (initrd)
 		munmap(initrd, initrd_len);
-	if (initrd_fd >= 0)
-		close(initrd_fd);
 	return 0;
 
 fail:
@@ -582,12 +569,8 @@ fail:
 	free(supported);
 	if (kernel)
 		munmap(kernel, kernel_len);
-	if (kernel_fd >= 0)
-		close(kernel_fd);
 	if (initrd)
 		munmap(initrd, initrd_len);
-	if (initrd_fd >= 0)
-		close(initrd_fd);
 	vm_destroy(vm);
 	return err ? err : -EIO;
 }

@@ -33,6 +33,40 @@ int gmem_init_regions(struct gmem *m, const struct gmem_region *regions, unsigne
 	return 0;
 }
 
+#define GMEM_HUGE_ALIGN (2ull << 20)
+
+/*
+ * mmap() `size` bytes at a 2 MiB-aligned host address.  Guest-physical
+ * regions start 2 MiB aligned, so aligned host addresses let KVM map guest
+ * memory with 2 MiB pages in the second-level page tables wherever the host
+ * backs it with huge pages (one nested/EPT fault per 2 MiB instead of per
+ * 4 KiB).  Reserve size + 2 MiB, then trim the unaligned ends.
+ */
+static void *map_aligned(uint64_t size, int flags, int fd, off_t off)
+{
+	uint64_t span = size + GMEM_HUGE_ALIGN;
+	uint8_t *base, *p;
+	uint64_t head;
+
+	base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return MAP_FAILED;
+	p = (uint8_t *)ALIGN_UP((uintptr_t)base, (uintptr_t)GMEM_HUGE_ALIGN);
+	head = (uint64_t)(p - base);
+	if (mmap(p, size, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, off) == MAP_FAILED) {
+		int err = errno;
+
+		munmap(base, span);
+		errno = err;
+		return MAP_FAILED;
+	}
+	if (head)
+		munmap(base, head);
+	if (span - head - size)
+		munmap(p + size, span - head - size);
+	return p;
+}
+
 /* Map the x86 layout of `size` bytes: anonymous when fd < 0, else the file. */
 static int create_x86(struct gmem *m, uint64_t size, int fd)
 {
@@ -54,10 +88,10 @@ static int create_x86(struct gmem *m, uint64_t size, int fd)
 	for (unsigned int i = 0; i < n; i++) {
 		/* MAP_NORESERVE: RAM is touched lazily; no prefault at start-up.
 		 * A file mapping is private: guest writes never reach the file. */
-		void *p = fd < 0 ? mmap(NULL, r[i].size, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-				 : mmap(NULL, r[i].size, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_NORESERVE, fd, (off_t)off);
+		void *p = fd < 0 ? map_aligned(r[i].size, MAP_PRIVATE | MAP_ANONYMOUS |
+					       MAP_NORESERVE, -1, 0)
+				 : map_aligned(r[i].size, MAP_PRIVATE | MAP_NORESERVE, fd,
+					       (off_t)off);
 		if (p == MAP_FAILED) {
 			err = -errno;
 			for (unsigned int j = 0; j < i; j++)
@@ -232,18 +266,16 @@ uint64_t gmem_low_end(const struct gmem *m)
 	return m->nr_regions ? m->regions[0].gpa + m->regions[0].size : 0;
 }
 
-int gmem_map_file(struct gmem *m, uint64_t gpa, uint64_t len, int fd, uint64_t off)
+void gmem_advise_huge(struct gmem *m, uint64_t gpa, uint64_t len)
 {
-	uint64_t span = ALIGN_UP(len, 4096ull);
-	void *hva, *p;
+	uint64_t start = ALIGN_DOWN(gpa, GMEM_HUGE_ALIGN), end;
+	uint8_t *p;
 
-	if (!len || fd < 0 || gpa % 4096 || off % 4096 || span < len || off > INT64_MAX)
-		return -EINVAL;
-	hva = gmem_ptr(m, gpa, span);
-	if (!hva)
-		return -EINVAL;
-	p = mmap(hva, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, (off_t)off);
-	if (p == MAP_FAILED)
-		return -errno;
-	return 0;
+	if (__builtin_add_overflow(gpa, len, &end))
+		return;
+	end = ALIGN_UP(end, GMEM_HUGE_ALIGN);
+	p = gmem_ptr(m, start, end - start);
+	/* Advice only: a host without THP (or a range crossing regions) is fine. */
+	if (p)
+		madvise(p, end - start, MADV_HUGEPAGE);
 }

@@ -89,15 +89,13 @@ void gmem_mark_dirty_hva(const struct gmem *m, const void *hva, uint64_t len);
 void gmem_dirty_take(const struct gmem *m, unsigned int r, uint64_t *bm);
 
 /*
- * Map `len` bytes of file `fd` from offset `off` at guest-physical `gpa`,
- * copy-on-write (MAP_PRIVATE | MAP_FIXED over the anonymous RAM), so the
- * guest reads page-cache pages without a copy and its writes stay private.
- * gpa and off must be page aligned and [gpa, gpa+len) inside one region;
- * the tail of the last page past the file's end reads as zero.  The file
- * must not shrink while the VM runs (pages past its new end would fault).
- * 0, -EINVAL (alignment/range), or -errno from mmap.
+ * Ask the host for transparent huge pages behind the 2 MiB-aligned range
+ * covering [gpa, gpa+len) (MADV_HUGEPAGE), for memory ember fills densely
+ * before the guest starts: the kernel image and the initrd.  Copying into
+ * huge pages takes a handful of page faults instead of thousands, and the
+ * guest then touches those pages through 2 MiB nested mappings.
  */
-int gmem_map_file(struct gmem *m, uint64_t gpa, uint64_t len, int fd, uint64_t off) __must_check;
+void gmem_advise_huge(struct gmem *m, uint64_t gpa, uint64_t len);
 
 /* Largest gpa + 1 of RAM below 4 GiB (the top of the low region). */
 uint64_t gmem_low_end(const struct gmem *m);

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/unit/test_gmem_layout.c: guest RAM is mapped 2 MiB aligned, split at the 32-bit MMIO gap. */
+#include <stdint.h>
+
+#include "harness.h"
+#include "mem/gmem.h"
+#include "mem/layout.h"
+
+static void test_gmem_regions_are_2mib_aligned(void)
+{
+	static const uint64_t sizes_mib[] = { 8, 128, 3072, 3074 };
+
+	for (unsigned int i = 0; i < sizeof(sizes_mib) / sizeof(sizes_mib[0]); i++) {
+		struct gmem m;
+
+		CHECK_EQ(gmem_create_x86(&m, MiB(sizes_mib[i])), 0);
+		for (unsigned int r = 0; r < m.nr_regions; r++)
+			CHECK_EQ((uintptr_t)m.regions[r].hva % MiB(2), 0);
+		CHECK_EQ(m.total, MiB(sizes_mib[i]));
+		CHECK_EQ(m.nr_regions, sizes_mib[i] > 3072 ? 2 : 1);
+		gmem_destroy(&m);
+	}
+}
+
+static void test_gmem_advise_huge_is_harmless(void)
+{
+	struct gmem m;
+
+	CHECK_EQ(gmem_create_x86(&m, MiB(16)), 0);
+	gmem_advise_huge(&m, 0x100000, 0x300000);	/* rounds out to 0-4 MiB */
+	gmem_advise_huge(&m, MiB(15), MiB(4));		/* past the end: ignored */
+	gmem_advise_huge(&m, UINT64_MAX - 10, 100);	/* overflow: ignored */
+	CHECK_EQ(gmem_write(&m, 0x200000, "x", 1), 0);
+	gmem_destroy(&m);
+}
+
+int main(void)
+{
+	RUN(test_gmem_regions_are_2mib_aligned);
+	RUN(test_gmem_advise_huge_is_harmless);
+	return harness_summary("gmem_layout");
+}
