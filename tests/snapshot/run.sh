@@ -127,6 +127,99 @@ done
 [ $good -eq 10 ] && ok "ten clones of one snapshot at once" ||
 	ko "ten clones: $good of 10 continued from 2000 to 6000" "$(tail -n 2 "$T/clone0.out")"
 
+# --- 5b. virtio devices: a disk (io_uring), entropy and a balloon -----------
+truncate -s 16M "$T/disk.img"
+$RUN --kernel "$ELF" --ucall --track-dirty-pages --cmdline "print=500 mark=2000 end=6000" \
+	--disk "$T/disk.img,io=uring" --rng --balloon 16,deflate_on_oom,stats=1 \
+	--snapshot-at-marker "$T/v.snap,$T/v.mem" >"$T/vb.out" 2>"$T/vb.err"
+rc=$?
+cp "$T/v.mem" "$T/vd.mem"	# the diff goes on top of a copy of the base
+$RUN --restore "$T/v.snap" --mem-file "$T/v.mem" --resume --track-dirty-pages \
+	--snapshot-at-marker "$T/vd.snap,$T/vd.mem,diff" >"$T/vr.out" 2>"$T/vr.err"
+rc2=$?
+$RUN --restore "$T/vd.snap" --mem-file "$T/vd.mem" --resume >"$T/vd.out" 2>"$T/vd.err"
+rc3=$?
+fc=$(first_count "$T/vr.out"); fd=$(first_count "$T/vd.out")
+if [ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc3 -eq 0 ] && [ "${fc:-0}" -eq 2500 ] &&
+	[ "${fd:-0}" -eq 4500 ] && [ "$(last_done "$T/vd.out")" = 6000 ]; then
+	ok "disk + rng + balloon: full snapshot, restore, diff of the restored VM, restore ($(grep 'snapshot diff' "$T/vr.err" | sed 's/^ember: //'))"
+else
+	ko "disk + rng + balloon (exits $rc/$rc2/$rc3, first prints ${fc:-none}/${fd:-none})" \
+		"$(tail -n 2 "$T/vb.err")" "$(tail -n 2 "$T/vr.err")" "$(tail -n 2 "$T/vd.err")"
+fi
+# The devices come from the snapshot: a missing disk image is refused, as are CLI devices.
+mv "$T/disk.img" "$T/disk.moved"
+$RUN --restore "$T/v.snap" --mem-file "$T/v.mem" --resume >/dev/null 2>"$T/ref.err"
+rc=$?
+mv "$T/disk.moved" "$T/disk.img"
+$RUN --restore "$T/v.snap" --mem-file "$T/v.mem" --resume --rng >/dev/null 2>"$T/ref2.err"
+rc2=$?
+if [ $rc -ne 0 ] && grep -q "disk.img" "$T/ref.err" && [ $rc2 -eq 2 ]; then
+	ok "devices rebuilt from the snapshot: missing image refused ($(grep -v 'warn:' "$T/ref.err" | head -n 1))"
+else
+	ko "devices from the snapshot (exits $rc/$rc2)" "$(cat "$T/ref.err")" "$(cat "$T/ref2.err")"
+fi
+
+# --- 5c. the API: create on a paused VM, load in a fresh process ------------
+if command -v curl >/dev/null 2>&1 && command -v cc >/dev/null 2>&1 &&
+	cc -c -o "$T/g.o" "$HERE/../api/guest.S" 2>/dev/null &&
+	ld -nostdlib -static -z noexecstack -Ttext=0x200000 -e pvh_start -o "$T/g.elf" "$T/g.o" 2>/dev/null; then
+	C() {	# socket method path [body]: prints the status code
+		curl -s --unix-socket "$1" -X "$2" ${4:+-d "$4"} -o "$T/api.body" -w '%{http_code}' \
+			"http://localhost$3"
+	}
+	waitsock() { i=0; while [ ! -S "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; }
+	$EMBER --api-sock "$T/a.sock" $X --level Info >"$T/a.out" 2>"$T/a.err" &
+	p=$!; waitsock "$T/a.sock"
+	codes="$(C "$T/a.sock" PUT /boot-source "{\"kernel_image_path\":\"$T/g.elf\"}")"
+	codes="$codes $(C "$T/a.sock" PUT /drives/d0 "{\"drive_id\":\"d0\",\"path_on_host\":\"$T/disk.img\",\"is_root_device\":false,\"is_read_only\":false,\"io_engine\":\"Async\"}")"
+	codes="$codes $(C "$T/a.sock" PUT /entropy '{}')"
+	codes="$codes $(C "$T/a.sock" PUT /balloon '{"amount_mib":8,"deflate_on_oom":false}')"
+	codes="$codes $(C "$T/a.sock" PUT /actions '{"action_type":"InstanceStart"}')"
+	sleep 0.2
+	codes="$codes $(C "$T/a.sock" PUT /snapshot/create "{\"snapshot_path\":\"$T/api.snap\",\"mem_file_path\":\"$T/api.mem\"}")"
+	notpaused=$(cat "$T/api.body")
+	codes="$codes $(C "$T/a.sock" PATCH /vm '{"state":"Paused"}')"
+	t0=$(date +%s%N)
+	codes="$codes $(C "$T/a.sock" PUT /snapshot/create "{\"snapshot_type\":\"Full\",\"snapshot_path\":\"$T/api.snap\",\"mem_file_path\":\"$T/api.mem\"}")"
+	t1=$(date +%s%N)
+	kill $p; wait $p 2>/dev/null
+	if [ "$codes" = "204 204 204 204 204 400 204 204" ] && echo "$notpaused" | grep -q "must be paused"; then
+		ok "API: PUT /snapshot/create refused while running, done when paused ($(( (t1 - t0) / 1000 )) us round trip)"
+	else
+		ko "API: snapshot/create (codes $codes)" "$notpaused" "$(tail -n 3 "$T/a.err")"
+	fi
+	# A fresh process: bad files answer 400 and it still takes the good one.
+	len=$(wc -c <"$T/api.snap")
+	cp "$T/api.snap" "$T/api.bad"; printf 'X' | dd of="$T/api.bad" bs=1 seek=$((len / 2)) conv=notrunc 2>/dev/null
+	head -c $((len / 3)) "$T/api.snap" >"$T/api.short"
+	$EMBER --api-sock "$T/b.sock" $X --level Info >"$T/b.out" 2>"$T/b.err" &
+	p=$!; waitsock "$T/b.sock"
+	m="\"mem_backend\":{\"backend_type\":\"File\",\"backend_path\":\"$T/api.mem\"}"
+	bad="$(C "$T/b.sock" PUT /snapshot/load "{\"snapshot_path\":\"$T/api.bad\",$m}")"
+	bad="$bad $(C "$T/b.sock" PUT /snapshot/load "{\"snapshot_path\":\"$T/api.short\",$m}")"
+	bad="$bad $(C "$T/b.sock" PUT /snapshot/load "{\"snapshot_path\":\"$T/missing.snap\",$m}")"
+	bad="$bad $(C "$T/b.sock" PUT /snapshot/load "{\"snapshot_path\":\"$T/api.snap\",\"mem_backend\":{\"backend_type\":\"Uffd\",\"backend_path\":\"x\"}}")"
+	why=$(cat "$T/api.body")
+	good="$(C "$T/b.sock" PUT /snapshot/load "{\"snapshot_path\":\"$T/api.snap\",$m,\"resume_vm\":true}")"
+	state=$(curl -s --unix-socket "$T/b.sock" http://localhost/ | sed -n 's/.*"state":"\([A-Za-z ]*\)".*/\1/p')
+	again="$(C "$T/b.sock" PUT /snapshot/load "{\"snapshot_path\":\"$T/api.snap\",$m}")"
+	sleep 0.2
+	C "$T/b.sock" PUT /actions '{"action_type":"SendCtrlAltDel"}' >/dev/null
+	( sleep 20; kill $p 2>/dev/null ) &
+	wait $p
+	rc=$?
+	if [ "$bad" = "400 400 400 400" ] && [ "$good" = 204 ] && [ "$state" = Running ] &&
+		[ "$again" = 400 ] && [ $rc -eq 0 ] && grep -q "key seen" "$T/b.out"; then
+		ok "API: PUT /snapshot/load: corrupt, truncated, missing, Uffd refused (400), then loaded and ran ($(grep -o 'LoadSnapshot: VM restored in [0-9.]* ms' "$T/b.err"))"
+	else
+		ko "API: snapshot/load (bad $bad, good $good, state $state, again $again, exit $rc)" \
+			"$why" "$(tail -n 3 "$T/b.err")"
+	fi
+else
+	echo "SKIP: API snapshot tests: no curl or no C compiler"
+fi
+
 # --- 6. refused files: exit status 2, one line, no crash --------------------
 refuse() {	# name, state file
 	$RUN --restore "$2" --mem-file "$T/a.mem" --resume >"$T/ref.out" 2>"$T/ref.err"
