@@ -25,6 +25,8 @@ if [ -x "$ember" ]; then
 	if ${CC:-cc} -static -O2 -o "$files/rawclient" "$repo/tests/api/rawclient.c" 2> /dev/null; then
 		set -- "$@" --script "$repo/tests/api/lab_api.sh"
 	fi
+	# snapshots of a Linux guest with a disk, entropy and a balloon (tests/snapshot/lab_linux.sh)
+	set -- "$@" --script "$repo/tests/snapshot/lab_linux.sh"
 fi
 "$here/lab.sh" run --files "$files" "$@" --timeout "${LAB_TIMEOUT:-1200}" --log "$log" --verbose > "$log.out" 2>&1
 rc=$?
