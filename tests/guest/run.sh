@@ -409,6 +409,97 @@ t_triple_fault_int3() {
 	triple_fault_run int3
 }
 
+# ---- virtio: a hostile driver against docs/error-policy.md ----
+
+# g_virtio_hostile attacks a writable disk (id hostile0), a read-only disk
+# and an rng one policy class per run (attack=NAME) and checks the outcome
+# from inside; then a valid request must work on every device.  Here:
+# exit 0 and DONE, the guest's "ok", NEEDS_RESET classes logged as such,
+# a bounded stderr, and both images unchanged except the one sector
+# (HOSTILE_W) the guest writes on purpose.
+HOSTILE_SECTORS=2048
+HOSTILE_W=8
+seq 1 300000 | head -c $((HOSTILE_SECTORS * 512)) >"$TMP/hostile.img"
+
+# except_w IMAGE: the image without sector HOSTILE_W
+except_w() {
+	dd if="$1" bs=512 count=$HOSTILE_W 2>/dev/null
+	dd if="$1" bs=512 skip=$((HOSTILE_W + 1)) 2>/dev/null
+}
+
+# hostile ATTACK OUTCOME [MEM [DISK_OPTIONS]]: OUTCOME is needs_reset (the
+# device must log that it stopped) or other (it must not)
+hostile() {
+	_a=$1
+	_mem=${3:-64}
+	cp "$TMP/hostile.img" "$TMP/hd.img"
+	cp "$TMP/hostile.img" "$TMP/hro.img"
+	vm g_virtio_hostile --mem "$_mem" --rng \
+		--disk "$TMP/hd.img,id=hostile0${4:+,$4}" --disk "$TMP/hro.img,ro,id=hostile1" \
+		--cmdline "attack=$_a mem=$_mem sectors=$HOSTILE_SECTORS${4:+ $4}"
+	expect_rc 0
+	expect_done
+	expect_err_line "guest: virtio_hostile: $_a: ok"
+	if [ "$2" = needs_reset ]; then
+		expect_err_has "device stopped until the driver resets it"
+	else
+		expect_err_lacks "device stopped until the driver resets it"
+	fi
+	expect_err_lacks "ember: error"
+	_lines=$(wc -l <"$TMP/err" | tr -d ' ')
+	[ "$_lines" -lt 40 ] || fail_because "stderr has $_lines lines (a log flood)"
+	cmp -s "$TMP/hro.img" "$TMP/hostile.img" || fail_because "the read-only image changed"
+	except_w "$TMP/hd.img" >"$TMP/hd.rest"
+	except_w "$TMP/hostile.img" >"$TMP/hostile.rest"
+	cmp -s "$TMP/hd.rest" "$TMP/hostile.rest" ||
+		fail_because "the disk image changed outside sector $HOSTILE_W"
+	_w=$(dd if="$TMP/hd.img" bs=512 skip=$HOSTILE_W count=1 2>/dev/null | head -c 16)
+	[ "$_w" = EMBER-HOSTILE-OK ] || fail_because "sector $HOSTILE_W lacks the guest's write"
+}
+
+t_vh_head_oob()			{ hostile head-oob needs_reset; }
+t_vh_next_oob()			{ hostile next-oob needs_reset; }
+t_vh_loop()			{ hostile loop needs_reset; }
+t_vh_loop_uring()		{ hostile loop needs_reset 64 io=uring; }
+t_vh_chain_longer()		{ hostile chain-longer-than-queue needs_reset; }
+t_vh_chain_too_long()		{ hostile chain-too-long needs_reset; }
+t_vh_indirect_nested()		{ hostile indirect-nested needs_reset; }
+t_vh_indirect_len()		{ hostile indirect-len needs_reset; }
+t_vh_indirect_outside()		{ hostile indirect-outside-ram needs_reset; }
+t_vh_indirect_not_neg()		{ hostile indirect-not-negotiated needs_reset; }
+t_vh_addr_beyond_ram()		{ hostile addr-beyond-ram needs_reset; }
+t_vh_addr_mmio_hole()		{ hostile addr-mmio-hole needs_reset; }
+t_vh_addr_wrap()		{ hostile addr-wrap needs_reset; }
+t_vh_addr_straddle()		{ hostile addr-straddle needs_reset 3073; }
+t_vh_len_overflow()		{ hostile len-overflow needs_reset; }
+t_vh_zero_length()		{ hostile zero-length other; }
+t_vh_order()			{ hostile writable-before-readable needs_reset; }
+t_vh_avail_idx()		{ hostile avail-idx-jump needs_reset; }
+t_vh_bad_queue()		{ hostile bad-queue needs_reset; }
+t_vh_reconfig()			{ hostile reconfig-after-driver-ok other; }
+t_vh_before_features_ok()	{ hostile config-before-features-ok needs_reset; }
+t_vh_notify_unready()		{ hostile notify-unready other; }
+t_vh_notify_nonexistent()	{ hostile notify-nonexistent other; }
+t_vh_notify_early()		{ hostile notify-before-driver-ok other; }
+t_vh_queue_sel()		{ hostile queue-sel-oob other; }
+t_vh_config_oob()		{ hostile config-oob other; }
+t_vh_access_width()		{ hostile access-width other; }
+t_vh_status_clear()		{ hostile status-clear other; }
+t_vh_features()			{ hostile features other; }
+t_vh_head_reuse()		{ hostile head-reuse other; }
+t_vh_head_reuse_uring()		{ hostile head-reuse needs_reset 64 io=uring; }
+t_vh_blk_past_end()		{ hostile blk-past-end other; }
+t_vh_blk_past_end_uring()	{ hostile blk-past-end other 64 io=uring; }
+t_vh_blk_misaligned()		{ hostile blk-misaligned other; }
+t_vh_blk_read_only()		{ hostile blk-read-only other; }
+t_vh_blk_get_id()		{ hostile blk-get-id-huge other; }
+t_vh_blk_no_status()		{ hostile blk-no-status other; }
+t_vh_blk_short_header()		{ hostile blk-short-header other; }
+t_vh_blk_unknown_type()		{ hostile blk-unknown-type other; }
+t_vh_blk_segments()		{ hostile blk-too-many-segments other; }
+t_vh_rng_huge()			{ hostile rng-huge other; }
+t_vh_rng_loop()			{ hostile rng-loop needs_reset; }
+
 case_ boot_pvh-mem64		t_boot_pvh_64
 case_ boot_pvh-mem5000		t_boot_pvh_5000
 case_ boot_pvh-mem8		t_boot_pvh_8
@@ -444,6 +535,48 @@ case_ assert_fails		t_assert_fails
 case_ ucall_abuse		t_ucall_abuse
 case_ triple_fault-ud2		t_triple_fault_ud2
 case_ triple_fault-int3		t_triple_fault_int3
+case_ virtio_hostile-head-oob	t_vh_head_oob
+case_ virtio_hostile-next-oob	t_vh_next_oob
+case_ virtio_hostile-loop	t_vh_loop
+case_ virtio_hostile-loop-uring	t_vh_loop_uring
+case_ virtio_hostile-chain-longer-than-queue t_vh_chain_longer
+case_ virtio_hostile-chain-too-long t_vh_chain_too_long
+case_ virtio_hostile-indirect-nested t_vh_indirect_nested
+case_ virtio_hostile-indirect-len t_vh_indirect_len
+case_ virtio_hostile-indirect-outside-ram t_vh_indirect_outside
+case_ virtio_hostile-indirect-not-negotiated t_vh_indirect_not_neg
+case_ virtio_hostile-addr-beyond-ram t_vh_addr_beyond_ram
+case_ virtio_hostile-addr-mmio-hole t_vh_addr_mmio_hole
+case_ virtio_hostile-addr-wrap	t_vh_addr_wrap
+case_ virtio_hostile-addr-straddle t_vh_addr_straddle
+case_ virtio_hostile-len-overflow t_vh_len_overflow
+case_ virtio_hostile-zero-length t_vh_zero_length
+case_ virtio_hostile-writable-before-readable t_vh_order
+case_ virtio_hostile-avail-idx-jump t_vh_avail_idx
+case_ virtio_hostile-bad-queue	t_vh_bad_queue
+case_ virtio_hostile-reconfig-after-driver-ok t_vh_reconfig
+case_ virtio_hostile-config-before-features-ok t_vh_before_features_ok
+case_ virtio_hostile-notify-unready t_vh_notify_unready
+case_ virtio_hostile-notify-nonexistent t_vh_notify_nonexistent
+case_ virtio_hostile-notify-before-driver-ok t_vh_notify_early
+case_ virtio_hostile-queue-sel-oob t_vh_queue_sel
+case_ virtio_hostile-config-oob	t_vh_config_oob
+case_ virtio_hostile-access-width t_vh_access_width
+case_ virtio_hostile-status-clear t_vh_status_clear
+case_ virtio_hostile-features	t_vh_features
+case_ virtio_hostile-head-reuse	t_vh_head_reuse
+case_ virtio_hostile-head-reuse-uring t_vh_head_reuse_uring
+case_ virtio_hostile-blk-past-end t_vh_blk_past_end
+case_ virtio_hostile-blk-past-end-uring t_vh_blk_past_end_uring
+case_ virtio_hostile-blk-misaligned t_vh_blk_misaligned
+case_ virtio_hostile-blk-read-only t_vh_blk_read_only
+case_ virtio_hostile-blk-get-id-huge t_vh_blk_get_id
+case_ virtio_hostile-blk-no-status t_vh_blk_no_status
+case_ virtio_hostile-blk-short-header t_vh_blk_short_header
+case_ virtio_hostile-blk-unknown-type t_vh_blk_unknown_type
+case_ virtio_hostile-blk-too-many-segments t_vh_blk_segments
+case_ virtio_hostile-rng-huge	t_vh_rng_huge
+case_ virtio_hostile-rng-loop	t_vh_rng_loop
 
 echo "guest: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
