@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/lab/suite.sh: The lab suite for tests/run-all.sh: one lab boot (or a real-KVM host) runs the QEMU smoke, the Linux boot tests, the guest suite and the API tests.
+# tests/lab/suite.sh: The lab suite for tests/run-all.sh: one lab boot (or a real-KVM host) runs the QEMU smoke, the Linux boot tests, the guest suite, the API and the device tests.
 # SPDX-License-Identifier: MIT
 # usage: sh tests/lab/suite.sh [EMBER]   prints PASS:/FAIL:/SKIP: lines and "lab: N passed, N failed, N skipped"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +27,14 @@ if [ -x "$ember" ]; then
 	fi
 	# snapshots of a Linux guest with a disk, entropy and a balloon (tests/snapshot/lab_linux.sh)
 	set -- "$@" --script "$repo/tests/snapshot/lab_linux.sh"
+	# the devices in real guests (disk, rng, net both ways, vsock both ways), seccomp on
+	if sh "$repo/tests/devices/prepare.sh" "$files" > /dev/null 2>&1; then
+		for s in lab-disk lab-disk-tput lab-net lab-vsock; do
+			set -- "$@" --script "$repo/tests/devices/$s.sh"
+		done
+	else
+		echo "SKIP: devices: tests/devices/prepare.sh failed"
+	fi
 fi
 "$here/lab.sh" run --files "$files" "$@" --timeout "${LAB_TIMEOUT:-1200}" --log "$log" --verbose > "$log.out" 2>&1
 rc=$?
