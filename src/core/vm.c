@@ -407,7 +407,8 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 			FAIL("KVM_CREATE_PIT2 failed: %s", strerror(errno));
 		}
 	}
-	err = set_ioapic_id(vm, cfg->vcpus);
+	/* A snapshot's irqchip state carries the IOAPIC ID already. */
+	err = snap ? 0 : set_ioapic_id(vm, cfg->vcpus);
 	if (err)
 		FAIL("cannot set the IOAPIC ID: %s", strerror(-err));
 	vm->times.vm_created = now_ns();
