@@ -27,9 +27,10 @@ if [ -x "$ember" ]; then
 	fi
 	# snapshots of a Linux guest with a disk, entropy and a balloon (tests/snapshot/lab_linux.sh)
 	set -- "$@" --script "$repo/tests/snapshot/lab_linux.sh"
-	# the devices in real guests (disk, rng, net both ways, vsock both ways), seccomp on
+	# the devices in real guests (disk, rng, net both ways, vsock both ways; rate limits,
+	# balloon RSS, sync before SIGKILL; the cloud kernel's virtio modules through ACPI), seccomp on
 	if sh "$repo/tests/devices/prepare.sh" "$files" > /dev/null 2>&1; then
-		for s in lab-disk lab-disk-tput lab-net lab-vsock; do
+		for s in lab-disk lab-disk-tput lab-net lab-vsock lab-disk-balloon lab-cloud-virtio; do
 			set -- "$@" --script "$repo/tests/devices/$s.sh"
 		done
 	else
