@@ -91,6 +91,7 @@ static int try_connect(const char *uds, unsigned int port, int count)
 			break;
 	}
 	line[got] = '\0';
+	line[strcspn(line, "\n")] = '\0';
 	if (strncmp(line, "OK ", 3)) {
 		fprintf(stderr, "vsock-host: unexpected answer '%s'\n", line);
 		close(fd);
