@@ -15,8 +15,8 @@
 #include "virtio/rng.h"
 #include "virtio/vsock/vsock.h"
 
-/* GSIs 5..23 of the IOAPIC: at most 19 virtio-mmio devices. */
-#define DEVICES_MAX	(24u - LAYOUT_VIRTIO_GSI_BASE)
+/* GSIs 5..23 of the IOAPIC but the RTC's 8: at most 18 virtio-mmio devices. */
+#define DEVICES_MAX	LAYOUT_VIRTIO_MAX_DEVS
 
 enum dev_kind { DEV_BLK, DEV_NET, DEV_VSOCK, DEV_RNG, DEV_BALLOON };
 
@@ -28,13 +28,13 @@ struct devices {
 	} d[DEVICES_MAX];
 };
 
-/* Slot i: MMIO page LAYOUT_VIRTIO_MMIO_BASE + i*4K, GSI 5 + i, announced on the cmdline. */
+/* Slot i: MMIO page LAYOUT_VIRTIO_MMIO_BASE + i*4K, GSI layout_virtio_gsi(i), on the cmdline. */
 static int place(struct vm *vm, struct cmdline *cmdline, struct virtio_dev *vdev,
 		 char *why, size_t why_len)
 {
 	unsigned int slot = vm->devices->n - 1;
 	uint64_t base = LAYOUT_VIRTIO_MMIO_BASE + slot * LAYOUT_VIRTIO_MMIO_SLOT;
-	uint32_t gsi = LAYOUT_VIRTIO_GSI_BASE + slot;
+	uint32_t gsi = layout_virtio_gsi(slot);
 	int err = virtio_dev_attach(vdev, &vm->mmio, base, gsi);
 
 	if (err) {

@@ -227,7 +227,7 @@ static int set_ioapic_id(struct vm *vm, unsigned int id)
 /*
  * ACPI tables at 0xE0000.  The virtio-mmio devices are read back from the
  * MMIO bus: every range in the virtio window is a slot, and slot i raises
- * GSI 5 + i (docs/memory-map.md), so the tables cannot disagree with what
+ * layout_virtio_gsi(i) (docs/memory-map.md), so the tables cannot disagree with what
  * devices_attach registered.
  */
 static int write_acpi(struct vm *vm)
@@ -250,7 +250,7 @@ static int write_acpi(struct vm *vm)
 			continue;
 		slot = (r->base - LAYOUT_VIRTIO_MMIO_BASE) / LAYOUT_VIRTIO_MMIO_SLOT;
 		ac->virtio[ac->n_virtio].mmio_base = r->base;
-		ac->virtio[ac->n_virtio].gsi = LAYOUT_VIRTIO_GSI_BASE + (uint32_t)slot;
+		ac->virtio[ac->n_virtio].gsi = layout_virtio_gsi((unsigned int)slot);
 		ac->n_virtio++;
 	}
 	n = acpi_build(gmem_ptr(&vm->mem, LAYOUT_ACPI_START, LAYOUT_ACPI_END - LAYOUT_ACPI_START),

@@ -30,8 +30,16 @@
 #define LAYOUT_VIRTIO_MMIO_BASE	0xd0000000ull	/* virtio-mmio slots, one 4 KiB page each */
 #define LAYOUT_VIRTIO_MMIO_SLOT	0x1000ull
 #define LAYOUT_VIRTIO_MMIO_SLOTS 32u
-#define LAYOUT_VIRTIO_GSI_BASE	5u		/* slot i raises GSI 5 + i (5..23) */
-#define LAYOUT_VIRTIO_MAX_DEVS	19u
+/*
+ * virtio-mmio slot i raises GSI 5, 6, 7, then 9..23: GSI 8 is the CMOS RTC's
+ * ISA interrupt, and a guest that finds a device on it loses either the
+ * device or its RTC ("Flags mismatch irq 8").  At most 18 devices.
+ */
+#define LAYOUT_VIRTIO_MAX_DEVS	18u
+static inline uint32_t layout_virtio_gsi(unsigned int slot)
+{
+	return slot < 3 ? 5 + slot : 6 + slot;
+}
 #define LAYOUT_IOAPIC		0xfec00000ull
 #define LAYOUT_LAPIC		0xfee00000ull
 #define LAYOUT_HIGH_START	0x100000000ull	/* RAM above the gap */

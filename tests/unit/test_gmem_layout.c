@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* tests/unit/test_gmem_layout.c: guest RAM is mapped 2 MiB aligned, split at the 32-bit MMIO gap. */
+/* tests/unit/test_gmem_layout.c: guest RAM mapping alignment and the virtio slot-to-GSI map. */
 #include <stdint.h>
 
 #include "harness.h"
@@ -34,8 +34,25 @@ static void test_gmem_advise_huge_is_harmless(void)
 	gmem_destroy(&m);
 }
 
+/* No slot lands on a legacy ISA interrupt ember emulates (RTC 8, COM1 4,
+ * keyboard 1, PIT 0), all are distinct IOAPIC pins. */
+static void test_virtio_gsis_avoid_legacy_irqs(void)
+{
+	uint32_t seen = 0;
+
+	for (unsigned int slot = 0; slot < LAYOUT_VIRTIO_MAX_DEVS; slot++) {
+		uint32_t gsi = layout_virtio_gsi(slot);
+
+		CHECK(gsi >= 5 && gsi <= 23);
+		CHECK(gsi != 8);
+		CHECK(!(seen & (1u << gsi)));
+		seen |= 1u << gsi;
+	}
+}
+
 int main(void)
 {
+	RUN(test_virtio_gsis_avoid_legacy_irqs);
 	RUN(test_gmem_regions_are_2mib_aligned);
 	RUN(test_gmem_advise_huge_is_harmless);
 	return harness_summary("gmem_layout");
