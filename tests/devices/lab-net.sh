@@ -57,6 +57,8 @@ net_judge() {
 		lt_fail "$1" "no $3 line from the guest; host: ${_h:-nothing}"
 	elif [ "$(echo "$_h" | cut -d' ' -f3)" != "$_want" ]; then
 		lt_fail "$1" "$5: the host counted $(echo "$_h" | cut -d' ' -f3) of $_want bytes"
+	elif [ "$(echo "$_g" | grep -o 'crc32 [0-9a-f]*')" != "$(echo "$_h" | grep -o 'crc32 [0-9a-f]*')" ]; then
+		lt_fail "$1" "$5: the data differ: guest $(echo "$_g" | grep -o 'crc32 [0-9a-f]*'), host $(echo "$_h" | grep -o 'crc32 [0-9a-f]*')"
 	else
 		lt_pass "$1" "${_g#*"$3" } (host: ${_h#NET-PEER * * bytes in })"
 	fi

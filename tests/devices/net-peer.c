@@ -5,9 +5,11 @@
  *            accept one connection, read until EOF, print
  *            "NET-PEER sink BYTES bytes in SECONDS s: RATE MiB/s"
  *        net-peer source PORT MIB [TIMEOUT_S]
- *            accept one connection, send MIB MiB, half-close, wait until
- *            the peer has acknowledged everything and closed, print
- *            "NET-PEER source BYTES bytes in SECONDS s: RATE MiB/s"
+ *            accept one connection, send MIB MiB of a position-dependent
+ *            pattern, half-close, wait until the peer has acknowledged
+ *            everything and closed, print
+ *            "NET-PEER source BYTES bytes in SECONDS s: RATE MiB/s, crc32 CRC"
+ *            (CRC as busybox crc32 prints it, so the guest can check the data)
  *
  * The clock starts at accept().  Unlike a listening busybox nc, neither mode
  * half-closes before the transfer is over: nc -l with stdin at EOF (as in a
@@ -18,6 +20,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,14 +58,36 @@ static int accept_one(int port)
 	return c;
 }
 
-static void report(const char *mode, unsigned long long bytes, double t0)
+/* CRC-32 as zlib and busybox crc32 compute it (reflected 0xEDB88320). */
+static uint32_t crc_tab[256];
+
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+		crc_tab[i] = c;
+	}
+}
+
+static uint32_t crc_update(uint32_t crc, const unsigned char *p, size_t n)
+{
+	crc = ~crc;
+	while (n--)
+		crc = (crc >> 8) ^ crc_tab[(crc ^ *p++) & 0xff];
+	return ~crc;
+}
+
+static void report(const char *mode, unsigned long long bytes, double t0, const char *extra)
 {
 	double d = now_s() - t0;
 
 	if (d <= 0)
 		d = 1e-6;
-	printf("NET-PEER %s %llu bytes in %.2f s: %.1f MiB/s\n", mode, bytes, d,
-	       (double)bytes / 1048576.0 / d);
+	printf("NET-PEER %s %llu bytes in %.2f s: %.1f MiB/s%s\n", mode, bytes, d,
+	       (double)bytes / 1048576.0 / d, extra);
 	fflush(stdout);
 }
 
@@ -80,14 +105,14 @@ static int sink(int port)
 			continue;
 		if (r < 0) {
 			perror("net-peer: read");
-			report("sink", total, t0);
+			report("sink", total, t0, "");
 			return 1;
 		}
 		if (r == 0)
 			break;
 		total += (unsigned long long)r;
 	}
-	report("sink", total, t0);
+	report("sink", total, t0, "");
 	close(c);
 	return 0;
 }
@@ -98,8 +123,12 @@ static int source(int port, unsigned long long mib)
 	unsigned long long left = mib << 20, total = 0;
 	int c = accept_one(port), outq = 1;
 	double t0 = now_s();
+	uint32_t crc = 0;
+	char extra[32];
 
-	memset(buf, 0x5a, sizeof(buf));
+	/* period 64 KiB, no two nearby offsets alike: misplaced bytes show */
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)(i * 131 % 251 ^ i >> 8);
 	while (left) {
 		ssize_t w = write(c, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf));
 
@@ -107,9 +136,10 @@ static int source(int port, unsigned long long mib)
 			continue;
 		if (w < 0) {
 			perror("net-peer: write");
-			report("source", total, t0);
+			report("source", total, t0, "");
 			return 1;
 		}
+		crc = crc_update(crc, (const unsigned char *)buf, (size_t)w);
 		left -= (unsigned long long)w;
 		total += (unsigned long long)w;
 	}
@@ -117,7 +147,8 @@ static int source(int port, unsigned long long mib)
 	/* Done when the guest's TCP has acknowledged every byte. */
 	while (ioctl(c, SIOCOUTQ, &outq) == 0 && outq > 0)
 		usleep(1000);
-	report("source", total, t0);
+	snprintf(extra, sizeof(extra), ", crc32 %08x", crc);
+	report("source", total, t0, extra);
 	while (read(c, buf, sizeof(buf)) > 0)
 		;
 	close(c);
@@ -129,6 +160,7 @@ int main(int argc, char **argv)
 	int port, to = 120;
 
 	signal(SIGPIPE, SIG_IGN);
+	crc_init();
 	if (argc >= 3 && !strcmp(argv[1], "sink")) {
 		port = atoi(argv[2]);
 		if (argc > 3)

@@ -1,4 +1,4 @@
-# Check: eth0 (virtio-net) up at ember.ip= (default 169.254.100.2/24), ping ember.peer= (default 169.254.100.1); ember.tput_mb=N sends N MiB to the peer's TCP port 5001, ember.rx_mb=N receives N MiB from its port 5002, each with its rate.
+# Check: eth0 (virtio-net) up at ember.ip= (default 169.254.100.2/24), ping ember.peer= (default 169.254.100.1); ember.tput_mb=N sends N MiB to the peer's TCP port 5001, ember.rx_mb=N receives N MiB from its port 5002 (and prints their CRC-32), each with its rate.
 # SPDX-License-Identifier: MIT
 . /lib/ember.sh
 ip=$(ember_param ip) || ip=169.254.100.2/24
@@ -34,8 +34,13 @@ rx=$(ember_param rx_mb) || rx=0
 if [ "$rx" -gt 0 ]; then
 	i0=$(irqs)
 	read -r t0 _ < /proc/uptime
-	got=$(nc "$peer" 5002 < /dev/null | wc -c)
+	nc "$peer" 5002 < /dev/null > /tmp/net-rx.bin
 	read -r t1 _ < /proc/uptime
+	n=$(($(irqs) - i0))
+	got=$(wc -c < /tmp/net-rx.bin)
 	[ "$got" = $((rx * 1048576)) ] || fail "received ${got:-0} of $((rx * 1048576)) bytes from $peer:5002"
-	rate EMBER-NET-RX "$rx" "$t0" "$t1" "host to guest" $(($(irqs) - i0))
+	# the CRC of what arrived, for the host to compare with what it sent
+	crc=$(crc32 /tmp/net-rx.bin 2> /dev/null | cut -d' ' -f1)
+	rm -f /tmp/net-rx.bin
+	rate EMBER-NET-RX "$rx" "$t0" "$t1" "host to guest" "$n" | sed "s/\$/${crc:+, crc32 $crc}/"
 fi
