@@ -219,20 +219,35 @@ void vq_unpop(struct vq *q)
 	q->last_avail--;
 }
 
-int vq_push(struct vq *q, uint16_t head, uint32_t written)
+int vq_fill(struct vq *q, uint16_t n, uint16_t head, uint32_t written)
 {
 	uint16_t slot;
 
-	if (!q->active || head >= q->size)
+	if (!q->active || head >= q->size || n >= q->size)
 		return -EINVAL;
-	slot = q->used_idx % q->size;
+	slot = (uint16_t)(q->used_idx + n) % q->size;
 	ring_store32(USED_RING(q, slot), head);
 	ring_store32(USED_RING(q, slot) + 4, written);
-	q->used_idx++;
-	/* Release: the element is visible before the index that publishes it. */
+	return 0;
+}
+
+void vq_flush(struct vq *q, uint16_t count)
+{
+	if (!q->active || !count)
+		return;
+	q->used_idx = (uint16_t)(q->used_idx + count);
+	/* Release: the elements are visible before the index that publishes them. */
 	ring_store16(USED_IDX(q), q->used_idx, __ATOMIC_RELEASE);
 	gmem_mark_dirty(q->mem, q->used_gpa, VRING_USED_BYTES(q->size));
-	return 0;
+}
+
+int vq_push(struct vq *q, uint16_t head, uint32_t written)
+{
+	int err = vq_fill(q, 0, head, written);
+
+	if (!err)
+		vq_flush(q, 1);
+	return err;
 }
 
 bool vq_should_notify(struct vq *q)

@@ -105,6 +105,15 @@ void vq_unpop(struct vq *q);
 int vq_push(struct vq *q, uint16_t head, uint32_t written) __must_check;
 
 /*
+ * Several chains the driver must see together (a virtio-net frame over
+ * mergeable rx buffers): vq_fill() writes used element `n` (0, 1, ...) past
+ * the published ones without publishing it, vq_flush() publishes `count` of
+ * them with one used->idx store.  0 or -EINVAL (head or n >= size).
+ */
+int vq_fill(struct vq *q, uint16_t n, uint16_t head, uint32_t written) __must_check;
+void vq_flush(struct vq *q, uint16_t count);
+
+/*
  * Whether the driver wants an interrupt for what was pushed since the last
  * notification: VRING_AVAIL_F_NO_INTERRUPT, or used_event with EVENT_IDX
  * (spec 2.7.10).  Call once after a batch of vq_push().

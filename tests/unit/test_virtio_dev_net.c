@@ -235,7 +235,7 @@ static void test_net_config_space(void)
 	offered = mmio_rd(&net->vdev, VIRTIO_MMIO_DEVICE_FEATURES);
 	CHECK(offered & F(CSUM));
 	CHECK(offered & F(GUEST_TSO4));
-	CHECK(!(offered & F(MRG_RXBUF)));
+	CHECK(offered & F(MRG_RXBUF));
 	teardown();
 }
 
@@ -328,6 +328,55 @@ static void test_net_rx_waits_for_buffers(void)
 	CHECK_EQ(len, NET_HDR_LEN + 90);
 	CHECK_EQ(*(uint8_t *)fake_hva(&fm, RX_BUFS + 0x1000 + NET_HDR_LEN + 89), 0x22);
 	CHECK_EQ(net->m.rx_packets_count, 2);
+	teardown();
+}
+
+/* MRG_RXBUF: a frame spans as many buffers as it needs, num_buffers says how
+ * many, and the driver sees none of them until all are there. */
+static void test_net_rx_mergeable(void)
+{
+	struct virtio_net_hdr_v1 h;
+	uint32_t id, len;
+	uint8_t *p;
+
+	NEED_TAP(NULL);
+	start(WANT_BASE | F(MRG_RXBUF));
+	CHECK(net->mrg_rxbuf);
+	post_rx(0, RX_BUFS, 64);
+	drv_kick(&net->vdev, &vm.loop, NET_RXQ);
+	/* 12 + 150 bytes: three 64-byte buffers, only one posted so far */
+	CHECK_EQ(host_send(150, 0x6d), 150);
+	loop_poll_ms(&vm.loop, 200);
+	CHECK_EQ(fake_used_idx(&rings[0]), 0);		/* nothing half-published */
+	CHECK(net->rx_have_frame);
+	post_rx(1, RX_BUFS + 0x1000, 64);
+	post_rx(2, RX_BUFS + 0x2000, 64);
+	drv_kick(&net->vdev, &vm.loop, NET_RXQ);
+	CHECK_EQ(fake_used_idx(&rings[0]), 3);
+	CHECK(fake_used_next(&rings[0], &id, &len));
+	CHECK_EQ(id, 0);
+	CHECK_EQ(len, 64);
+	CHECK(fake_used_next(&rings[0], &id, &len));
+	CHECK_EQ(id, 1);
+	CHECK_EQ(len, 64);
+	CHECK(fake_used_next(&rings[0], &id, &len));
+	CHECK_EQ(id, 2);
+	CHECK_EQ(len, NET_HDR_LEN + 150 - 128);
+	memcpy(&h, fake_hva(&fm, RX_BUFS), sizeof(h));
+	CHECK_EQ(h.num_buffers, 3);
+	p = fake_hva(&fm, RX_BUFS + NET_HDR_LEN);
+	CHECK(!memcmp(p, guest_mac, 6));
+	CHECK_EQ(*(uint8_t *)fake_hva(&fm, RX_BUFS + 0x2000 + 33), 0x6d);	/* byte 149 */
+	CHECK_EQ(net->m.rx_packets_count, 1);
+	/* A small frame still takes one buffer, num_buffers 1. */
+	post_rx(3, RX_BUFS + 0x3000, 1526);
+	drv_kick(&net->vdev, &vm.loop, NET_RXQ);
+	CHECK_EQ(host_send(60, 0x5c), 60);
+	CHECK(wait_used(&vm.loop, &rings[0]));
+	CHECK(fake_used_next(&rings[0], &id, &len));
+	CHECK_EQ(len, NET_HDR_LEN + 60);
+	memcpy(&h, fake_hva(&fm, RX_BUFS + 0x3000), sizeof(h));
+	CHECK_EQ(h.num_buffers, 1);
 	teardown();
 }
 
@@ -609,6 +658,7 @@ int main(void)
 	RUN(test_net_tx_reaches_tap);
 	RUN(test_net_rx_from_tap);
 	RUN(test_net_rx_waits_for_buffers);
+	RUN(test_net_rx_mergeable);
 	RUN(test_net_tx_oversized_dropped);
 	RUN(test_net_rx_frame_too_big_for_buffer);
 	RUN(test_net_offloads_follow_features);

@@ -498,6 +498,33 @@ static void test_vq_event_idx_no_lost_notification(void)
 			(unsigned int)q.signalled_used, fake_avail_event(&fr));
 }
 
+/* vq_fill()/vq_flush(): elements written ahead stay invisible until one
+ * used->idx store publishes them all. */
+static void test_vq_fill_flush(void)
+{
+	uint32_t id, len;
+
+	setup(4, false, false);
+	CHECK_EQ(vq_push(&q, 3, 7), 0);
+	CHECK_EQ(vq_fill(&q, 0, 1, 10), 0);
+	CHECK_EQ(vq_fill(&q, 1, 2, 20), 0);
+	CHECK_EQ(vq_fill(&q, 2, 0, 30), 0);
+	CHECK_EQ(vq_fill(&q, 4, 0, 30), -EINVAL);	/* n >= size */
+	CHECK_EQ(vq_fill(&q, 0, 4, 30), -EINVAL);	/* head >= size */
+	CHECK_EQ(fake_used_idx(&fr), 1);
+	vq_flush(&q, 3);
+	CHECK_EQ(fake_used_idx(&fr), 4);
+	CHECK_EQ(q.used_idx, 4);
+	CHECK(fake_used_next(&fr, &id, &len) && id == 3 && len == 7);
+	CHECK(fake_used_next(&fr, &id, &len) && id == 1 && len == 10);
+	CHECK(fake_used_next(&fr, &id, &len) && id == 2 && len == 20);
+	CHECK(fake_used_next(&fr, &id, &len) && id == 0 && len == 30);
+	CHECK(!fake_used_next(&fr, &id, &len));
+	CHECK_EQ(vq_fill(&q, 0, 1, 5), 0);		/* wraps to slot 0 */
+	vq_flush(&q, 1);
+	CHECK(fake_used_next(&fr, &id, &len) && id == 1 && len == 5);
+}
+
 static void test_vq_unpop(void)
 {
 	uint64_t a = DATA;
@@ -584,6 +611,7 @@ int main(void)
 	RUN(test_vq_used_notif_suppression);
 	RUN(test_vq_avail_event_rearm);
 	RUN(test_vq_event_idx_no_lost_notification);
+	RUN(test_vq_fill_flush);
 	RUN(test_vq_unpop);
 	RUN(test_vq_chain_copy);
 	fake_mem_free(&fm);

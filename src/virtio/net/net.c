@@ -28,7 +28,7 @@ static uint64_t net_features(void *dev)
 		     VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6) |
 		     VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) | VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO6) |
 		     VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_MTU) |
-		     VIRTIO_BIT(VIRTIO_NET_F_STATUS);
+		     VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF);
 
 	if (n->tap_ufo)
 		f |= VIRTIO_BIT(VIRTIO_NET_F_GUEST_UFO) | VIRTIO_BIT(VIRTIO_NET_F_HOST_UFO);
@@ -55,6 +55,7 @@ static int net_activate(void *dev, uint64_t acked)
 	int err;
 
 	net_tx_limits_from(&n->lim, acked, n->mtu);
+	n->mrg_rxbuf = (acked & VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF)) != 0;
 	/* What the TAP may hand us is what the guest said it can receive. */
 	err = set_offloads(n, net_tap_offloads(acked));
 	if (err) {
@@ -109,6 +110,58 @@ static bool rx_read_frame(struct virtio_net *n)
 	}
 }
 
+/*
+ * Spread the held frame over as many chains as it needs (MRG_RXBUF, spec
+ * 5.1.6.4), each filled in turn and its used element written but not yet
+ * published (rx_publish() does that for all of them at once: the driver
+ * reads them as one frame).  Returns the number of chains (> 0), 0 when the
+ * frame cannot be placed (a first chain too small for the header), -EAGAIN
+ * when the ring ran dry, -EINVAL on a broken ring; on 0 and -EAGAIN every
+ * chain is given back.
+ */
+static int rx_gather(struct virtio_net *n, struct vq *q)
+{
+	struct vq_chain *c = &n->chain;
+	uint32_t off = 0;
+	uint16_t nb = 0;
+	int err;
+
+	while (off < n->rx_len) {
+		uint32_t w;
+
+		err = vq_pop(q, c);
+		if (err) {
+			if (err == -EAGAIN)
+				for (; nb; nb--)
+					vq_unpop(q);
+			return err;
+		}
+		/* The first chain holds the header, num_buffers included. */
+		w = nb || c->wlen >= NET_HDR_LEN ?
+			vq_chain_write(c, 0, n->rx_buf + off, n->rx_len - off) : 0;
+		if (!w || vq_fill(q, nb, c->head, w)) {
+			for (nb++; nb; nb--)
+				vq_unpop(q);
+			return 0;
+		}
+		if (!nb)
+			memcpy(&n->rx_first, c, offsetof(struct vq_chain, buf) +
+			       c->nbufs * sizeof(c->buf[0]));
+		nb++;
+		off += w;
+	}
+	return nb;
+}
+
+/* num_buffers into the first chain's header, then publish the nb chains. */
+static void rx_publish(struct virtio_net *n, struct vq *q, uint16_t nb)
+{
+	uint16_t le = htole16(nb);
+
+	vq_chain_write(&n->rx_first, offsetof(struct virtio_net_hdr_v1, num_buffers), &le, 2);
+	vq_flush(q, nb);
+}
+
 static void rx_process(struct virtio_net *n)
 {
 	struct vq *q = &n->vdev.vqs[NET_RXQ];
@@ -122,6 +175,49 @@ static void rx_process(struct virtio_net *n)
 
 		if (!n->rx_have_frame && (!n->tap_readable || !rx_read_frame(n)))
 			break;
+		if (n->mrg_rxbuf) {
+			err = rx_gather(n, q);
+			if (err == -EAGAIN) {
+				/* Keep the frame until the driver adds buffers: its
+				 * rx kick calls us again. */
+				n->m.no_rx_avail_buffer++;
+				break;
+			}
+			if (err < 0) {
+				n->m.event_fails++;
+				METRIC_INC(net, event_fails);
+				virtio_dev_queue_error(&n->vdev, NET_RXQ);
+				break;
+			}
+			if (err == 0) {
+				n->m.rx_fails++;
+				METRIC_INC(net, rx_fails);
+				n->rx_have_frame = false;
+				continue;
+			}
+			if (rl_enabled(&n->rx_rl)) {
+				uint64_t now = now_ns();
+
+				if (!rl_consume(&n->rx_rl, n->rx_len - NET_HDR_LEN, 1, now)) {
+					for (int i = 0; i < err; i++)
+						vq_unpop(q);
+					n->rx_throttled = true;
+					n->m.rx_rate_limiter_throttled++;
+					METRIC_INC(net, rx_rate_limiter_throttled);
+					arm(n->rx_timer_fd,
+					    rl_wait_ns(&n->rx_rl, n->rx_len - NET_HDR_LEN, 1, now));
+					break;
+				}
+			}
+			rx_publish(n, q, (uint16_t)err);
+			n->rx_have_frame = false;
+			pushed++;
+			n->m.rx_packets_count++;
+			n->m.rx_bytes_count += n->rx_len - NET_HDR_LEN;
+			METRIC_INC(net, rx_packets_count);
+			METRIC_ADD(net, rx_bytes_count, n->rx_len - NET_HDR_LEN);
+			continue;
+		}
 		err = vq_pop(q, &n->chain);
 		if (err == -EAGAIN) {
 			/* Keep the frame and stop reading the TAP until the driver

@@ -57,7 +57,9 @@ struct virtio_net {
 	bool rx_throttled, tx_throttled;
 
 	struct net_metrics m;
+	bool mrg_rxbuf;			/* VIRTIO_NET_F_MRG_RXBUF negotiated */
 	struct vq_chain chain;		/* scratch, too big for the stack */
+	struct vq_chain rx_first;	/* mergeable rx: a frame's first chain, for num_buffers */
 	struct iovec iov[NET_MAX_IOV];
 };
 

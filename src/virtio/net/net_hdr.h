@@ -39,8 +39,8 @@
 /*
  * The header in front of every frame, both directions.  With VERSION_1 it
  * always has num_buffers (spec 5.1.6), so it is 12 bytes whether or not
- * MRG_RXBUF is negotiated; ember does not offer MRG_RXBUF and sets
- * num_buffers to 1 on every received frame.  Little-endian (x86 host).
+ * MRG_RXBUF is negotiated: the number of chains a received frame spans
+ * with MRG_RXBUF, else 1.  Little-endian (x86 host).
  */
 struct virtio_net_hdr_v1 {
 	uint8_t flags;
