@@ -3,6 +3,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "virtio/queue.h"
 
@@ -335,4 +336,30 @@ uint32_t vq_chain_write(const struct vq_chain *c, uint32_t off, const void *src,
 		off = 0;
 	}
 	return done;
+}
+
+int vq_chain_iov(const struct vq_chain *c, bool writable, uint32_t off, uint32_t len,
+		 struct iovec *iov, int max)
+{
+	unsigned int first = writable ? c->nread : 0, end = writable ? c->nbufs : c->nread;
+	int n = 0;
+
+	for (unsigned int i = first; i < end && len; i++) {
+		const struct vq_buf *b = &c->buf[i];
+		uint32_t k;
+
+		if (off >= b->len) {
+			off -= b->len;
+			continue;
+		}
+		if (n == max)
+			return -E2BIG;
+		k = MIN(b->len - off, len);
+		iov[n].iov_base = (uint8_t *)b->hva + off;
+		iov[n].iov_len = k;
+		n++;
+		len -= k;
+		off = 0;
+	}
+	return len ? -EINVAL : n;
 }

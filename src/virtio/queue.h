@@ -133,4 +133,15 @@ uint32_t vq_chain_read(const struct vq_chain *c, uint32_t off, void *dst, uint32
  * Returns the number of bytes copied (short when the buffers are too small). */
 uint32_t vq_chain_write(const struct vq_chain *c, uint32_t off, const void *src, uint32_t len);
 
+struct iovec;
+
+/*
+ * Build iovecs over bytes [off, off+len) of the readable (writable=false) or
+ * writable (writable=true) part of chain c.  Returns the number of iovecs,
+ * or -E2BIG when more than max would be needed, or -EINVAL when the chain
+ * part is shorter than off+len.
+ */
+int vq_chain_iov(const struct vq_chain *c, bool writable, uint32_t off, uint32_t len,
+		 struct iovec *iov, int max) __must_check;
+
 #endif

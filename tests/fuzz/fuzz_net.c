@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_ASSERT(lim.csum && h.gso_size);
 			if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
 				FUZZ_ASSERT((uint32_t)h.csum_start + h.csum_offset + 2 <= flen);
-			n = net_chain_iov(&c, false, NET_HDR_LEN, flen, iov, NET_MAX_IOV - 1);
+			n = vq_chain_iov(&c, false, NET_HDR_LEN, flen, iov, NET_MAX_IOV - 1);
 			FUZZ_ASSERT(n >= 0);
 			for (int k = 0; k < n; k++) {
 				uint8_t *p = iov[k].iov_base;

@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(h.op >= VSOCK_OP_REQUEST && h.op <= VSOCK_OP_CREDIT_REQUEST);
 			FUZZ_ASSERT(h.len <= VSOCK_MAX_PKT_BUF && h.len <= c.rlen - VSOCK_HDR_LEN);
 			FUZZ_ASSERT(h.op == VSOCK_OP_RW || h.len == 0);
-			n = vsock_chain_iov(&c, false, VSOCK_HDR_LEN, h.len, iov, VQ_MAX_CHAIN);
+			n = vq_chain_iov(&c, false, VSOCK_HDR_LEN, h.len, iov, VQ_MAX_CHAIN);
 			FUZZ_ASSERT(n >= 0);
 			for (int k = 0; k < n; k++) {
 				uint8_t *p = iov[k].iov_base;

@@ -153,18 +153,18 @@ static void test_net_chain_iov(void)
 	add(100, 30, false);
 	add(200, 40, false);
 	add(1000, 64, true);
-	CHECK_EQ(net_chain_iov(&c, false, NET_HDR_LEN, 68, iov, 4), 2);
+	CHECK_EQ(vq_chain_iov(&c, false, NET_HDR_LEN, 68, iov, 4), 2);
 	CHECK(iov[0].iov_base == mem + 102);
 	CHECK_EQ(iov[0].iov_len, 28);
 	CHECK(iov[1].iov_base == mem + 200);
 	CHECK_EQ(iov[1].iov_len, 40);
-	CHECK_EQ(net_chain_iov(&c, false, 0, 80, iov, 4), 3);
-	CHECK_EQ(net_chain_iov(&c, false, 0, 80, iov, 2), -E2BIG);
-	CHECK_EQ(net_chain_iov(&c, false, 0, 81, iov, 4), -EINVAL);	/* past rlen */
-	CHECK_EQ(net_chain_iov(&c, true, 4, 60, iov, 4), 1);
+	CHECK_EQ(vq_chain_iov(&c, false, 0, 80, iov, 4), 3);
+	CHECK_EQ(vq_chain_iov(&c, false, 0, 80, iov, 2), -E2BIG);
+	CHECK_EQ(vq_chain_iov(&c, false, 0, 81, iov, 4), -EINVAL);	/* past rlen */
+	CHECK_EQ(vq_chain_iov(&c, true, 4, 60, iov, 4), 1);
 	CHECK(iov[0].iov_base == mem + 1004);
-	CHECK_EQ(net_chain_iov(&c, true, 4, 61, iov, 4), -EINVAL);
-	CHECK_EQ(net_chain_iov(&c, false, 5, 0, iov, 4), 0);
+	CHECK_EQ(vq_chain_iov(&c, true, 4, 61, iov, 4), -EINVAL);
+	CHECK_EQ(vq_chain_iov(&c, false, 5, 0, iov, 4), 0);
 }
 
 static void test_net_rx_fits(void)

@@ -210,13 +210,13 @@ static void test_vsock_chain_iov(void)
 	reset();
 	add(0, 44, true);
 	add(100, 4096, true);
-	CHECK_EQ(vsock_chain_iov(&c, true, 44, 4096, iov, 4), 1);
+	CHECK_EQ(vq_chain_iov(&c, true, 44, 4096, iov, 4), 1);
 	CHECK(iov[0].iov_base == mem + 100);
-	CHECK_EQ(vsock_chain_iov(&c, true, 40, 100, iov, 4), 2);
+	CHECK_EQ(vq_chain_iov(&c, true, 40, 100, iov, 4), 2);
 	CHECK_EQ(iov[0].iov_len, 4);
-	CHECK_EQ(vsock_chain_iov(&c, true, 44, 4097, iov, 4), -EINVAL);
-	CHECK_EQ(vsock_chain_iov(&c, false, 0, 1, iov, 4), -EINVAL);
-	CHECK_EQ(vsock_chain_iov(&c, true, 0, 200, iov, 1), -E2BIG);
+	CHECK_EQ(vq_chain_iov(&c, true, 44, 4097, iov, 4), -EINVAL);
+	CHECK_EQ(vq_chain_iov(&c, false, 0, 1, iov, 4), -EINVAL);
+	CHECK_EQ(vq_chain_iov(&c, true, 0, 200, iov, 1), -E2BIG);
 }
 
 int main(void)

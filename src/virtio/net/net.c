@@ -311,7 +311,7 @@ static void tx_process(struct virtio_net *n)
 		h.num_buffers = 0;
 		n->iov[0].iov_base = &h;
 		n->iov[0].iov_len = sizeof(h);
-		niov = net_chain_iov(c, false, NET_HDR_LEN, frame, n->iov + 1, NET_MAX_IOV - 1);
+		niov = vq_chain_iov(c, false, NET_HDR_LEN, frame, n->iov + 1, NET_MAX_IOV - 1);
 		if (niov < 0) {		/* cannot happen: rlen covers it and nbufs <= VQ_MAX_CHAIN */
 			n->m.tx_malformed_frames++;
 			goto done;

@@ -79,32 +79,6 @@ const char *net_frame_err_str(enum net_frame_err e)
 	return "?";
 }
 
-int net_chain_iov(const struct vq_chain *c, bool writable, uint32_t off, uint32_t len,
-		  struct iovec *iov, int max)
-{
-	unsigned int first = writable ? c->nread : 0, end = writable ? c->nbufs : c->nread;
-	int n = 0;
-
-	for (unsigned int i = first; i < end && len; i++) {
-		const struct vq_buf *b = &c->buf[i];
-		uint32_t k;
-
-		if (off >= b->len) {
-			off -= b->len;
-			continue;
-		}
-		if (n == max)
-			return -E2BIG;
-		k = MIN(b->len - off, len);
-		iov[n].iov_base = (uint8_t *)b->hva + off;
-		iov[n].iov_len = k;
-		n++;
-		len -= k;
-		off = 0;
-	}
-	return len ? -EINVAL : n;
-}
-
 bool net_rx_fits(uint32_t n, uint32_t wlen)
 {
 	return n >= NET_HDR_LEN + NET_ETH_HLEN && n <= NET_MAX_BUFFER && n <= wlen;

@@ -93,15 +93,6 @@ enum net_frame_err net_tx_check(const struct virtio_net_hdr_v1 *h, uint32_t tota
 const char *net_frame_err_str(enum net_frame_err e);
 
 /*
- * Build iovecs over bytes [off, off+len) of the readable (writable=false) or
- * writable (writable=true) part of chain c.  Returns the number of iovecs,
- * or -E2BIG when more than max would be needed, or -EINVAL when the chain
- * part is shorter than off+len.
- */
-int net_chain_iov(const struct vq_chain *c, bool writable, uint32_t off, uint32_t len,
-		  struct iovec *iov, int max) __must_check;
-
-/*
  * A received frame of `n` bytes (header included) fits a chain with `wlen`
  * writable bytes: at least a header and an Ethernet header, at most
  * NET_MAX_BUFFER, and no more than wlen.

@@ -325,7 +325,7 @@ static void handle_rw(struct vsock_conn *c, const struct virtio_vsock_hdr *h)
 		conn_reset(c, true);
 		return;
 	}
-	n = vsock_chain_iov(&v->chain, false, VSOCK_HDR_LEN, h->len, v->iov, VQ_MAX_CHAIN);
+	n = vq_chain_iov(&v->chain, false, VSOCK_HDR_LEN, h->len, v->iov, VQ_MAX_CHAIN);
 	if (n < 0) {
 		conn_reset(c, true);
 		return;
@@ -521,7 +521,7 @@ static uint32_t put_data(struct virtio_vsock *v, struct vsock_conn *c)
 	room = v->chain.wlen - VSOCK_HDR_LEN;
 	want = MIN(MIN(room, VSOCK_MAX_PKT_BUF), vsock_credit(c->peer_buf_alloc, c->peer_fwd_cnt,
 							      c->tx_cnt));
-	n = vsock_chain_iov(&v->chain, true, VSOCK_HDR_LEN, want, v->iov, VQ_MAX_CHAIN);
+	n = vq_chain_iov(&v->chain, true, VSOCK_HDR_LEN, want, v->iov, VQ_MAX_CHAIN);
 	if (n <= 0)
 		return 0;
 	do {

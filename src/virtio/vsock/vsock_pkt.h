@@ -101,8 +101,5 @@ bool vsock_rx_fits(uint32_t buf_alloc, uint32_t rx_cnt, uint32_t fwd_cnt, uint32
  */
 int vsock_parse_connect(const char *buf, size_t len, uint32_t *port) __must_check;
 
-/* iovecs over bytes [off, off+len) of the readable or writable part of c; as net_chain_iov. */
-int vsock_chain_iov(const struct vq_chain *c, bool writable, uint32_t off, uint32_t len,
-		    struct iovec *iov, int max) __must_check;
 
 #endif
