@@ -150,14 +150,16 @@ kill "$watchdog" 2>/dev/null || true
 wait "$watchdog" 2>/dev/null || true
 echo "lab.sh: lab VM ran $(( $(date +%s) - start )) s, qemu status $rc"
 
-last=$(grep -a '^LAB-EXIT ' "$log" | tail -n 1 | awk '{print $2}' || true)
+# Only lab-init's closing LAB-DONE counts: a script's own LAB-EXIT followed by a
+# hang would otherwise read as a finished, passing lab.
+last=$(grep -a '^LAB-DONE ' "$log" | tail -n 1 | awk '{print $2}' || true)
 if [ -z "$last" ]; then
 	if [ -f "$work/stalled" ]; then
 		echo "lab.sh: the lab printed nothing for ${idle}s (a hung guest or lab kernel): killed; last serial lines:"
 	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		echo "lab.sh: the lab timed out after ${timeout}s; last serial lines:"
 	else
-		echo "lab.sh: the lab ended without LAB-EXIT (qemu status $rc); last serial lines:"
+		echo "lab.sh: the lab ended before its scripts finished (no LAB-DONE, qemu status $rc); last serial lines:"
 	fi
 	tail -n 40 "$log" | sed 's/^/  | /'
 	exit 4
