@@ -17,10 +17,12 @@ if [ ! -x "$DIR/ember" ] || [ ! -f "$DIR/guest/run.sh" ]; then
 fi
 
 OUT=$(mktemp "${TMPDIR:-/tmp}/lab-guests.XXXXXX") || exit 1
-sh "$DIR/guest/run.sh" "$DIR/ember" "$DIR/guest" >"$OUT" 2>&1
-rc=$?
-# Full output first (failures carry ember's stderr and stdout), then the verdicts.
-cat "$OUT"
+# Streamed, not collected: the lab's watchdog ends a lab whose console stays
+# silent for minutes, and the whole suite takes longer than that in the lab.
+{ sh "$DIR/guest/run.sh" "$DIR/ember" "$DIR/guest" 2>&1; echo "$?" >"$OUT.rc"; } | tee "$OUT"
+rc=$(cat "$OUT.rc")
+rm -f "$OUT.rc"
+# Then the verdicts (failures above carry ember's stderr and stdout).
 sed -n -e 's/^PASS: \([^ ]*\)$/LAB-RESULT guest\/\1 PASS/p' \
 	-e 's/^FAIL: \([^:]*\): \(.*\)$/LAB-RESULT guest\/\1 FAIL \2/p' \
 	-e 's/^SKIP: \([^:]*\): \(.*\)$/LAB-RESULT guest\/\1 SKIP \2/p' "$OUT"
