@@ -265,17 +265,3 @@ uint64_t gmem_low_end(const struct gmem *m)
 {
 	return m->nr_regions ? m->regions[0].gpa + m->regions[0].size : 0;
 }
-
-void gmem_advise_huge(struct gmem *m, uint64_t gpa, uint64_t len)
-{
-	uint64_t start = ALIGN_DOWN(gpa, GMEM_HUGE_ALIGN), end;
-	uint8_t *p;
-
-	if (__builtin_add_overflow(gpa, len, &end))
-		return;
-	end = ALIGN_UP(end, GMEM_HUGE_ALIGN);
-	p = gmem_ptr(m, start, end - start);
-	/* Advice only: a host without THP (or a range crossing regions) is fine. */
-	if (p)
-		madvise(p, end - start, MADV_HUGEPAGE);
-}

@@ -88,15 +88,6 @@ void gmem_mark_dirty_hva(const struct gmem *m, const void *hva, uint64_t len);
  */
 void gmem_dirty_take(const struct gmem *m, unsigned int r, uint64_t *bm);
 
-/*
- * Ask the host for transparent huge pages behind the 2 MiB-aligned range
- * covering [gpa, gpa+len) (MADV_HUGEPAGE), for memory ember fills densely
- * before the guest starts: the kernel image and the initrd.  Copying into
- * huge pages takes a handful of page faults instead of thousands, and the
- * guest then touches those pages through 2 MiB nested mappings.
- */
-void gmem_advise_huge(struct gmem *m, uint64_t gpa, uint64_t len);
-
 /* Largest gpa + 1 of RAM below 4 GiB (the top of the low region). */
 uint64_t gmem_low_end(const struct gmem *m);
 

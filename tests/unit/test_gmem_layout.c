@@ -22,18 +22,6 @@ static void test_gmem_regions_are_2mib_aligned(void)
 	}
 }
 
-static void test_gmem_advise_huge_is_harmless(void)
-{
-	struct gmem m;
-
-	CHECK_EQ(gmem_create_x86(&m, MiB(16)), 0);
-	gmem_advise_huge(&m, 0x100000, 0x300000);	/* rounds out to 0-4 MiB */
-	gmem_advise_huge(&m, MiB(15), MiB(4));		/* past the end: ignored */
-	gmem_advise_huge(&m, UINT64_MAX - 10, 100);	/* overflow: ignored */
-	CHECK_EQ(gmem_write(&m, 0x200000, "x", 1), 0);
-	gmem_destroy(&m);
-}
-
 /* No slot lands on a legacy ISA interrupt ember emulates (RTC 8, COM1 4,
  * keyboard 1, PIT 0), all are distinct IOAPIC pins. */
 static void test_virtio_gsis_avoid_legacy_irqs(void)
@@ -54,6 +42,5 @@ int main(void)
 {
 	RUN(test_virtio_gsis_avoid_legacy_irqs);
 	RUN(test_gmem_regions_are_2mib_aligned);
-	RUN(test_gmem_advise_huge_is_harmless);
 	return harness_summary("gmem_layout");
 }
