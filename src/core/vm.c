@@ -402,18 +402,10 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 	if (cfg->pit) {
 		struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 
-		struct kvm_reinject_control no_reinject = { .pit_reinject = 0 };
-
 		if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 			err = -errno;
 			FAIL("KVM_CREATE_PIT2 failed: %s", strerror(errno));
 		}
-		/* Ticks the guest missed while descheduled are not replayed in a
-		 * burst: a starved host (seen in the emulated lab) would otherwise
-		 * drown the vCPU in catch-up interrupts.  Guests keep time with
-		 * kvmclock/TSC, not by counting PIT ticks. */
-		if (ioctl(vm->vm_fd, KVM_REINJECT_CONTROL, &no_reinject) < 0)
-			log_debug("KVM_REINJECT_CONTROL: %s", strerror(errno));
 	}
 	/* A snapshot's irqchip state carries the IOAPIC ID already. */
 	err = snap ? 0 : set_ioapic_id(vm, cfg->vcpus);
