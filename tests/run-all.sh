@@ -35,7 +35,7 @@ run_suite() {	# name, timeout seconds, command...
 		f=$((f + 1))
 	elif [ "$f" -ne 0 ]; then
 		echo "--- failures in $log (see the file for the guest serial logs):"
-		grep -E -A12 '^FAIL' "$log" | head -n 80
+		grep -E -A40 '^FAIL' "$log" | head -n 120
 	fi
 	echo "=== $name: $p passed, $f failed, $s skipped ($((end - start)) s)"
 	total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + s))

@@ -131,6 +131,7 @@ start=$(date +%s)
 		kill -0 "$pid" 2>/dev/null || exit 0
 		if [ $(( $(date +%s) - $(stat -c %Y "$log") )) -ge "$idle" ]; then
 			touch "$work/stalled"
+			python3 "$here/stall-report.py" "$work/monitor.sock" "$work/heartbeat.log" > "$work/stall.txt" 2>&1
 			kill "$pid"
 			exit 0
 		fi
@@ -139,7 +140,8 @@ start=$(date +%s)
 watchdog=$!
 set +e
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
-	-nographic -no-reboot -nodefaults -serial stdio -monitor none -pidfile "$work/qemu.pid" \
+	-nographic -no-reboot -nodefaults -serial stdio -serial "file:$work/heartbeat.log" \
+	-monitor "unix:$work/monitor.sock,server=on,wait=off" -pidfile "$work/qemu.pid" \
 	-kernel "$base/vmlinuz" -initrd "$work/lab-run.cpio" \
 	-append "console=ttyS0 quiet panic=-1 mitigations=off lab.script=$names" < /dev/null 2>&1 |
 	sed -u 's/\r$//' | tee "$log" |
@@ -155,7 +157,12 @@ echo "lab.sh: lab VM ran $(( $(date +%s) - start )) s, qemu status $rc"
 last=$(grep -a '^LAB-DONE ' "$log" | tail -n 1 | awk '{print $2}' || true)
 if [ -z "$last" ]; then
 	if [ -f "$work/stalled" ]; then
-		echo "lab.sh: the lab printed nothing for ${idle}s (a hung guest or lab kernel): killed; last serial lines:"
+		echo "lab.sh: the lab printed nothing for ${idle}s (a hung guest or lab kernel): killed"
+		echo "lab.sh: where the lab CPUs were (3 samples, 2 s apart):"
+		sed 's/^/  | /' "$work/stall.txt" 2> /dev/null
+		echo "lab.sh: the lab's last heartbeats (running and blocked tasks):"
+		grep -v "^SYM " "$work/heartbeat.log" 2> /dev/null | tail -n 40 | sed 's/^/  | /'
+		echo "lab.sh: last serial lines:"
 	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		echo "lab.sh: the lab timed out after ${timeout}s; last serial lines:"
 	else

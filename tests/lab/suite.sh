@@ -52,9 +52,11 @@ awk -v rc="$rc" '
 	}
 	/^---- console of/ { show = 1 }
 	show || /^lab\.sh: / || /^  \| / { print }
+	/^lab\.sh: / || /^  \| / { tail = tail $0 "\n" }
 	/^---- end ----/ { show = 0 }
 	END {
-		if (rc != 0 && f == 0) { print "FAIL: lab: tests/lab/lab.sh exited " rc; f++ }
+		# the FAIL line first, then why: run-all.sh shows the lines after each FAIL
+		if (rc != 0 && f == 0) { print "FAIL: lab: tests/lab/lab.sh exited " rc; printf "%s", tail; f++ }
 		printf "lab: %d passed, %d failed, %d skipped\n", p, f, s
 		exit (f > 0)
 	}' "$log.out"
