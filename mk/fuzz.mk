@@ -8,7 +8,8 @@
 #   make fuzz FUZZ_TARGETS=fuzz_elf   only some targets
 #
 # A target links with every PURE_SRCS object (compiled again here with clang and
-# the same sanitizers) and with any other tests/fuzz/*.c helper.  See docs/testing.md.
+# the same sanitizers) and with any other tests/fuzz/*.c helper; fuzz_mmio also
+# with the transport, two devices and the event loop.  See docs/testing.md.
 FUZZ_CC          ?= clang
 FUZZ_BUILD       := build-fuzz
 FUZZ_SAN         := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -33,7 +34,14 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_PURE_OBJS) $(
 	@echo "  FUZZLD  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
+# fuzz_mmio drives the virtio-mmio transport with real devices behind it: it
+# also links them and the event loop (as the device unit tests do, mk/virtio.mk).
+FUZZ_MMIO_OBJS   := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,src/virtio/mmio.c src/virtio/rng.c \
+		    src/virtio/blk/blk.c src/event/loop.c)
+$(FUZZ_BUILD)/fuzz_mmio: $(FUZZ_MMIO_OBJS)
+
 -include $(FUZZ_PURE_OBJS:.o=.d) $(FUZZ_HELPER_OBJS:.o=.d) $(FUZZ_SRCS:%.c=$(FUZZ_BUILD)/obj/%.d)
+-include $(FUZZ_MMIO_OBJS:.o=.d)
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 
