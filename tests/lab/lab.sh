@@ -139,7 +139,11 @@ start=$(date +%s)
 ) &
 watchdog=$!
 set +e
-timeout --kill-after=10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
+# Multi-threaded TCG (one host thread per lab CPU). Round-robin TCG (LAB_TCG_THREAD=single)
+# was tried against the lab's rare stalls and made them worse: 2-vCPU nested guests crashed
+# in their interrupt entry (a wrong GS base) in 2 runs of 3 within the first minute.
+timeout --kill-after=10 "$timeout" qemu-system-x86_64 -accel "tcg,thread=${LAB_TCG_THREAD:-multi}" \
+	-cpu max -smp "$smp" -m "$mem" \
 	-nographic -no-reboot -nodefaults -serial stdio -serial "file:$work/heartbeat.log" \
 	-monitor "unix:$work/monitor.sock,server=on,wait=off" -pidfile "$work/qemu.pid" \
 	-kernel "$base/vmlinuz" -initrd "$work/lab-run.cpio" \
