@@ -114,7 +114,8 @@ enum options_result vmm_options_parse(int argc, char **argv, struct vmm_options 
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		longopts[i] = table[i].opt;
 	memset(&longopts[ARRAY_SIZE(table)], 0, sizeof(longopts[0]));
-	optind = 1;
+	/* optind = 0, not 1: a full reset of getopt's state (see options.c). */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {

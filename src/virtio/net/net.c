@@ -376,38 +376,40 @@ static void on_tap(void *opaque, uint32_t events)
 	pthread_mutex_unlock(&n->vdev.lock);
 }
 
+/* A direction's rate-limiter timer fired: consume it, then resume that
+ * direction if it was held back by its bucket. */
+static void on_limiter_timer(struct virtio_net *n, int timer_fd, bool *throttled,
+			     uint64_t *resumed, void (*process)(struct virtio_net *n))
+{
+	uint64_t v;
+
+	if (read(timer_fd, &v, sizeof(v)) < 0)
+		return;
+	pthread_mutex_lock(&n->vdev.lock);
+	if (*throttled) {
+		*throttled = false;
+		(*resumed)++;
+		process(n);
+	}
+	pthread_mutex_unlock(&n->vdev.lock);
+}
+
 static void on_rx_timer(void *opaque, uint32_t events)
 {
 	struct virtio_net *n = opaque;
-	uint64_t v;
 
 	(void)events;
-	if (read(n->rx_timer_fd, &v, sizeof(v)) < 0)
-		return;
-	pthread_mutex_lock(&n->vdev.lock);
-	if (n->rx_throttled) {
-		n->rx_throttled = false;
-		n->m.rx_event_rate_limiter_count++;
-		rx_process(n);
-	}
-	pthread_mutex_unlock(&n->vdev.lock);
+	on_limiter_timer(n, n->rx_timer_fd, &n->rx_throttled, &n->m.rx_event_rate_limiter_count,
+			 rx_process);
 }
 
 static void on_tx_timer(void *opaque, uint32_t events)
 {
 	struct virtio_net *n = opaque;
-	uint64_t v;
 
 	(void)events;
-	if (read(n->tx_timer_fd, &v, sizeof(v)) < 0)
-		return;
-	pthread_mutex_lock(&n->vdev.lock);
-	if (n->tx_throttled) {
-		n->tx_throttled = false;
-		n->m.tx_rate_limiter_event_count++;
-		tx_process(n);
-	}
-	pthread_mutex_unlock(&n->vdev.lock);
+	on_limiter_timer(n, n->tx_timer_fd, &n->tx_throttled, &n->m.tx_rate_limiter_event_count,
+			 tx_process);
 }
 
 static void net_reset(void *dev)
