@@ -51,6 +51,8 @@ VMM_SRCS   := src/event/loop.c src/kvm/vcpu.c src/core/vm.c src/dev/serial.c \
               src/core/vmm.c src/api/server.c $(VIRTIO_SRCS) $(SNAPSHOT_SRCS)
 
 PURE_OBJS  := $(PURE_SRCS:%.c=$(BUILD)/%.o)
+# The seccomp filters, compiled to BPF at build time (mk/sandbox.mk).
+SANDBOX_BPF_OBJ := $(BUILD)/gen/sandbox_bpf.o
 VMM_OBJS   := $(VMM_SRCS:%.c=$(BUILD)/%.o)
 
 .PHONY: all clean run test unit check guests test-guests lab-test bench fuzz deps
