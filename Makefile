@@ -18,7 +18,9 @@ EMBER_LDFLAGS := -static-pie -Wl,-z,relro,-z,now
 else
 EMBER_LDFLAGS := $(LDFLAGS)
 endif
-LDLIBS     := -lpthread -lseccomp -luring -ljansson
+# libseccomp is not linked into ember: it compiles the filters at build time
+# (mk/sandbox.mk), and ember only loads the result.
+LDLIBS     := -lpthread -luring -ljansson
 
 BUILD      := build
 
@@ -47,13 +49,13 @@ PURE_SRCS  := src/util/log.c src/mem/gmem.c src/bus/bus.c src/arch/x86/e820.c \
               $(VIRTIO_PURE_SRCS) $(SNAPSHOT_PURE_SRCS)
 VMM_SRCS   := src/event/loop.c src/kvm/vcpu.c src/core/vm.c src/dev/serial.c \
               src/dev/i8042.c src/dev/rtc.c src/dev/ember_ports.c src/cli/console.c src/core/devices.c \
-              src/sandbox/seccomp.c src/sandbox/filters.c src/main.c \
+              src/sandbox/seccomp.c src/main.c \
               src/core/vmm.c src/api/server.c $(VIRTIO_SRCS) $(SNAPSHOT_SRCS)
 
 PURE_OBJS  := $(PURE_SRCS:%.c=$(BUILD)/%.o)
 # The seccomp filters, compiled to BPF at build time (mk/sandbox.mk).
 SANDBOX_BPF_OBJ := $(BUILD)/gen/sandbox_bpf.o
-VMM_OBJS   := $(VMM_SRCS:%.c=$(BUILD)/%.o)
+VMM_OBJS   := $(VMM_SRCS:%.c=$(BUILD)/%.o) $(SANDBOX_BPF_OBJ)
 
 .PHONY: all clean run test unit check guests test-guests lab-test bench fuzz deps
 all: ember

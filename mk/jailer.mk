@@ -1,7 +1,7 @@
 # mk/jailer.mk: ember-jailer, a static ember for jails, and the seccomp and jailer test binaries.
 JAILER_SRCS := $(wildcard jailer/*.c)
 JAILER_OBJS := $(JAILER_SRCS:%.c=$(BUILD)/%.o)
-SANDBOX_OBJS := $(BUILD)/src/sandbox/seccomp.o $(BUILD)/src/sandbox/filters.o
+SANDBOX_OBJS := $(BUILD)/src/sandbox/seccomp.o $(BUILD)/src/sandbox/filters.o $(SANDBOX_BPF_OBJ)
 
 # `make` builds the jailer next to ember.
 all: ember-jailer

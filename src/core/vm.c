@@ -140,7 +140,7 @@ static int set_memory(struct vm *vm)
 
 struct cpuid_fetch {
 	int kvm_fd;
-	bool seccomp;		/* also compile the seccomp filters */
+	bool seccomp;		/* also run sandbox_prepare() */
 	struct cpuid_table *table;
 	int err;
 };
@@ -190,11 +190,13 @@ static void *cpuid_fetch_thread(void *arg)
 		if (!f->err)
 			add_emulated_cpuid(f->kvm_fd, f->table);
 	}
-	/* Compiling the seccomp filters is the other big start-up cost that
-	 * nothing needs until the threads start: do it here too.  A failure
-	 * shows again, and fatally, when a thread applies its filter. */
+	/* The filters are compiled at build time; what is left before they
+	 * go on (glibc reading the time zone and the overcommit setting,
+	 * sandbox_prepare()) is not needed until the threads start either:
+	 * do it here too.  A failure shows again, and fatally, when a thread
+	 * applies its filter. */
 	if (f->seccomp && sandbox_prepare())
-		log_debug("seccomp: compiling the filters failed; threads will refuse to run");
+		log_debug("seccomp: preparing the filters failed; threads will refuse to run");
 	return NULL;
 }
 
@@ -337,8 +339,8 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 		err = -ENODEV;
 		goto fail;
 	}
-	/* A snapshot carries its vCPUs' CPUID: nothing to fetch then, but the
-	 * seccomp filters still compile off the critical path. */
+	/* A snapshot carries its vCPUs' CPUID: nothing to fetch then, but
+	 * sandbox_prepare() still runs off the critical path. */
 	if (!snap) {
 		supported = malloc(sizeof(*supported));
 		if (!supported) {

@@ -27,7 +27,9 @@ enum sandbox_class {
 int sandbox_apply(enum sandbox_class cls) __must_check;
 
 /*
- * Compile every class's filter to BPF now (idempotent, thread-safe).
+ * Make glibc open what it opens lazily (time zone, overcommit setting) now,
+ * and check the build-time programs (idempotent, thread-safe).  The filters
+ * themselves are compiled to BPF when ember is built (bpf.h).
  * sandbox_apply() does it on first use; calling it early, off the critical
  * path, leaves each thread only a seccomp(2) call at start-up.
  */
@@ -45,7 +47,7 @@ const char *sandbox_class_name(enum sandbox_class cls);
 
 /* One allowed syscall, optionally with up to two argument checks. */
 struct sandbox_rule {
-	const char *name;	/* syscall name, resolved by libseccomp */
+	const char *name;	/* syscall name, resolved at build time (bpf_gen.c) */
 	unsigned int nargs;
 	struct {
 		unsigned int arg;	/* argument index 0..5 */
@@ -54,7 +56,8 @@ struct sandbox_rule {
 	} cmp[2];
 };
 
-/* The allow-list of a class (filters.c); n receives its length. */
+/* The allow-list of a class (filters.c); n receives its length.  Linked into
+ * the generator and the test tools, not into ember. */
 const struct sandbox_rule *sandbox_rules(enum sandbox_class cls, size_t *n);
 
 #endif

@@ -1,28 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* sandbox/seccomp.c: compiles each thread class's allow-list once with libseccomp; loads it per thread. */
+/* sandbox/seccomp.c: loads each thread class's filter, compiled to BPF at build time, with one seccomp(2) call. */
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/filter.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <sys/socket.h>
 
 #include "kvm/vcpu.h"
-#include "sandbox/rules.h"
+#include "sandbox/bpf.h"
 #include "sandbox/sandbox.h"
 #include "util/log.h"
 
@@ -50,26 +48,6 @@ void sandbox_disable(void)
 bool sandbox_enabled(void)
 {
 	return !atomic_load(&disabled);
-}
-
-static int add_rule(scmp_filter_ctx ctx, const struct sandbox_rule *r)
-{
-	struct scmp_arg_cmp cmp[2];
-	int nr = seccomp_syscall_resolve_name(r->name);
-
-	if (nr == __NR_SCMP_ERROR) {
-		log_error("seccomp: unknown syscall '%s' in the allow-list", r->name);
-		return -EINVAL;
-	}
-	for (unsigned int i = 0; i < r->nargs && i < 2; i++) {
-		cmp[i].arg = r->cmp[i].arg;
-		cmp[i].op = (enum scmp_compare)r->cmp[i].op;
-		cmp[i].datum_a = r->cmp[i].a;
-		cmp[i].datum_b = r->cmp[i].b;
-		if (cmp[i].datum_a == SANDBOX_KICK_SIGNAL)
-			cmp[i].datum_a = (scmp_datum_t)VCPU_KICK_SIGNAL;
-	}
-	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, r->nargs, cmp);
 }
 
 #ifdef EMBER_SECCOMP_SELFTEST
@@ -124,70 +102,16 @@ static void warm_up_malloc(void)
 }
 
 /*
- * Filters are compiled once per process to BPF (libseccomp's compiler is the
- * costly part: allocation, rule sorting, code generation) and each thread
- * then only loads its class's program with one seccomp(2) call.  The
- * programs are process-wide by nature, like the filters themselves; they
- * are written before any thread that applies them exists, or under `lock`.
+ * The filters are compiled to BPF when ember is built (bpf_gen.c writes
+ * $(BUILD)/gen/sandbox_bpf.c, as Firecracker's seccompiler does): no
+ * compiler runs at start-up, and each thread only loads its class's program
+ * with one seccomp(2) call.  What is left to prepare is glibc's.
  */
 static struct {
 	pthread_mutex_t lock;
 	bool prepared;
 	int err;
-	struct sock_fprog prog[SANDBOX_NR_CLASSES];
-} compiled = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static int compile_class(enum sandbox_class cls, struct sock_fprog *out)
-{
-	const struct sandbox_rule *rules;
-	size_t n = 0;
-	scmp_filter_ctx ctx;
-	struct stat st;
-	void *buf = NULL;
-	int fd = -1, err;
-
-	rules = sandbox_rules(cls, &n);
-	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	if (!ctx)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		err = add_rule(ctx, &rules[i]);
-		if (err) {
-			log_error("seccomp: %s rule %zu (%s): %s", class_names[cls], i,
-				  rules[i].name, strerror(-err));
-			goto out;
-		}
-	}
-	/* libseccomp 2.5 exports BPF only to a file descriptor. */
-	fd = memfd_create("ember-seccomp", MFD_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = seccomp_export_bpf(ctx, fd);
-	if (err)
-		goto out;
-	if (fstat(fd, &st) < 0 || st.st_size <= 0 ||
-	    st.st_size % (off_t)sizeof(struct sock_filter) ||
-	    st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
-		err = -EINVAL;
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size);
-	if (!buf || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
-		err = buf ? -EIO : -ENOMEM;
-		free(buf);
-		goto out;
-	}
-	out->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
-	out->filter = buf;
-	err = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	seccomp_release(ctx);
-	return err;
-}
+} prep = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 int sandbox_prepare(void)
 {
@@ -195,25 +119,34 @@ int sandbox_prepare(void)
 
 	if (!sandbox_enabled())
 		return 0;
-	pthread_mutex_lock(&compiled.lock);
-	if (!compiled.prepared) {
+	pthread_mutex_lock(&prep.lock);
+	if (!prep.prepared) {
 		/* glibc's gmtime_r() (dev/rtc.c) reads /etc/localtime on its first
 		 * call and malloc trimming reads overcommit_memory once: make both
 		 * happen now, while open() is still allowed everywhere. */
 		tzset();
 		warm_up_malloc();
-		for (int c = 0; c < SANDBOX_NR_CLASSES && !err; c++)
-			err = compile_class((enum sandbox_class)c, &compiled.prog[c]);
-		compiled.err = err;
-		compiled.prepared = true;
+		/* The vCPU filter's tgkill rule carries the kick signal's number
+		 * as the generator's libc saw it; a different one here would kill
+		 * the process on the first vcpu_kick(). */
+		if (sandbox_bpf_kick_signal != VCPU_KICK_SIGNAL) {
+			log_error("seccomp: filters built for kick signal %d, ember uses %d",
+				  sandbox_bpf_kick_signal, (int)VCPU_KICK_SIGNAL);
+			err = -EINVAL;
+		}
+		prep.err = err;
+		prep.prepared = true;
 	}
-	err = compiled.err;
-	pthread_mutex_unlock(&compiled.lock);
+	err = prep.err;
+	pthread_mutex_unlock(&prep.lock);
 	return err;
 }
 
 int sandbox_apply(enum sandbox_class cls)
 {
+	const struct sock_filter *insns;
+	struct sock_fprog prog;
+	size_t len = 0;
 	int err;
 
 	if ((unsigned int)cls >= SANDBOX_NR_CLASSES)
@@ -222,18 +155,25 @@ int sandbox_apply(enum sandbox_class cls)
 		return 0;
 	err = sandbox_prepare();
 	if (err) {
-		log_error("seccomp: compiling the filters: %s", strerror(-err));
+		log_error("seccomp: preparing the filters: %s", strerror(-err));
 		return err;
 	}
-	/* What seccomp_load() does, with the program compiled in advance. */
+	insns = sandbox_bpf_program(cls, &len);
+	if (!insns || !len || len > BPF_MAXINSNS) {
+		log_error("seccomp: no %s filter in this build", class_names[cls]);
+		return -EINVAL;
+	}
+	/* The kernel copies the program and never writes through the pointer. */
+	prog.len = (unsigned short)len;
+	prog.filter = (struct sock_filter *)(uintptr_t)insns;
+	/* What libseccomp's seccomp_load() does, with the program built in advance. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &compiled.prog[cls]) < 0) {
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
 		err = -errno;
 		log_error("seccomp: loading the %s filter: %s", class_names[cls], strerror(-err));
 		return err;
 	}
-	log_debug("seccomp: %s filter on (%u instructions)", class_names[cls],
-		  compiled.prog[cls].len);
+	log_debug("seccomp: %s filter on (%zu instructions)", class_names[cls], len);
 #ifdef EMBER_SECCOMP_SELFTEST
 	selftest_trigger(cls);
 #endif

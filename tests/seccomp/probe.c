@@ -13,7 +13,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/kvm.h>
-#include <seccomp.h>
 
 #include "kvm/vcpu.h"
 #include "sandbox/sandbox.h"
