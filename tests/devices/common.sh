@@ -14,12 +14,37 @@ INITRD=$dir/initramfs-devices.cpio.gz
 KERNEL=$dir/vmlinux
 BASE="console=ttyS0 reboot=k panic=-1 ember.timeout=100"
 
-# dev_vm NAME CHECKS "EXTRA CMDLINE" EMBER-ARGS...: boot the reference kernel with the device checks
+# dev_vm NAME CHECKS "EXTRA CMDLINE" EMBER-ARGS...: boot the reference kernel with the device
+# checks; after dev_snapshot (same arguments), restore that snapshot instead
 dev_vm() {
 	_n=$1 _c=$2 _x=$3
 	shift 3
+	if [ -n "${DEV_SNAP:-}" ]; then
+		lt_vm "$_n" "$TO" "$EMBER" run --restore "$DEV_SNAP/vm.snap" --mem-file "$DEV_SNAP/vm.mem" \
+			--resume
+		rm -rf "$DEV_SNAP"
+		DEV_SNAP=
+		return
+	fi
 	lt_vm "$_n" "$TO" "$EMBER" run --kernel "$KERNEL" --initrd "$INITRD" --cpus 1 --mem 256 \
 		--cmdline "$BASE ember.check=$_c $_x" "$@"
+}
+
+# dev_snapshot NAME CHECKS "EXTRA CMDLINE" EMBER-ARGS...: boot as dev_vm would and write a full
+# snapshot at the guest's boot marker (its /init, before the checks run), then stop; the next
+# dev_vm restores it in a fresh ember, so the checks run in a restored VM whose backends (TAP,
+# vsock socket) were reopened. Returns non-zero, with a FAIL for NAME, when no snapshot came out.
+dev_snapshot() {
+	_n=$1 _c=$2 _x=$3
+	shift 3
+	DEV_SNAP=$(mktemp -d -t dev-snap.XXXXXX)
+	lt_vm "$_n-snapshot" "$TO" "$EMBER" run --kernel "$KERNEL" --initrd "$INITRD" --cpus 1 --mem 256 \
+		--cmdline "$BASE ember.check=$_c $_x" "$@" --snapshot-at-marker "$DEV_SNAP/vm.snap,$DEV_SNAP/vm.mem"
+	[ "$LT_RC" = 0 ] && [ -s "$DEV_SNAP/vm.snap" ] && return 0
+	lt_fail "$_n" "no snapshot at the boot marker (ember status $LT_RC)"; lt_dump
+	rm -rf "$DEV_SNAP"
+	DEV_SNAP=
+	return 1
 }
 
 # dev_judge NAME [DETAIL]: PASS when ember exited 0, the guest finished and no check failed

@@ -3,9 +3,9 @@
 # SPDX-License-Identifier: MIT
 # usage: sh lab-vsock.sh DIR   (DIR: ember, vmlinux, initramfs-devices.cpio.gz with ember-vsock, vsock-host; needs /dev/kvm)
 . "$(dirname "$0")/common.sh"
-dev_need_ember vsock-echo
+dev_need_ember vsock-echo vsock-echo-restored
 HOST=$dir/vsock-host
-[ -x "$HOST" ] || { lt_skip vsock-echo "no vsock-host helper in $dir"; lt_finish; }
+[ -x "$HOST" ] || { lt_skip vsock-echo "no vsock-host helper in $dir"; lt_skip vsock-echo-restored "no vsock-host helper in $dir"; lt_finish; }
 UDS=/tmp/ember-vsock.sock
 
 # run_vsock NAME EMBER-ARGS...: one guest, the host echo server and the host CONNECT client
@@ -40,6 +40,13 @@ if [ "$LT_RC" = 159 ]; then
 	# the kernel's audit line names the syscall (syscall=N, x86-64 numbers)
 	lt_fail vsock-seccomp "ember killed by its seccomp filter (Bad system call): $(dmesg | grep -F 'type=1326' | grep -o 'syscall=[0-9]*' | tail -n 1)"
 	run_vsock vsock-echo-no-seccomp --no-seccomp
+fi
+# The same in a VM restored from a snapshot taken at its /init (before the guest listens or
+# connects): the restoring ember binds the socket again and the guest's driver, told by
+# TRANSPORT_RESET that older streams are gone, serves and connects as in a booted VM.
+rm -f "$UDS"
+if dev_snapshot vsock-echo-restored vsock "ember.vsock_port=1234 ember.vsock_host_port=5000" --vsock "3,$UDS"; then
+	run_vsock vsock-echo-restored
 fi
 rm -f "$UDS" "${UDS}_5000"
 lt_finish
