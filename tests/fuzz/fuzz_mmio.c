@@ -32,9 +32,11 @@
 /*
  * Input: one byte of configuration, then operations until the input ends.
  *
- *   config  bit 0: 0 virtio-rng, 1 virtio-blk on a 32 KiB memfd image (sync engine)
+ *   config  bit 0: 0 virtio-rng, 1 virtio-blk on a 32 KiB memfd image
  *           bit 1: blk read-only       bit 2: blk cache writeback (FLUSH offered)
  *           bit 3: a rate limiter of 2 operations per hour (throttles deterministically)
+ *           bit 4: blk io_uring engine (Async) instead of Sync; completions come
+ *                  back through the event loop (io-wq may make their timing vary)
  *
  *   op % 9  fields (little endian)                what it does
  *   0 WRITE  off:u16 w:u8 val:(1<<(w&3)) bytes    MMIO write at off % 0x1010 (through the bus)
@@ -43,7 +45,7 @@
  *   3 RDREG  idx:u8                               4-byte read of a known register
  *   4 POKE   gpa:u32 n:u8 bytes[n]                guest memory write at gpa % MEM_SIZE
  *   5 KICK   q:u8                                 QueueNotify(q), then run the event loop
- *   6 LOOP                                        run the event loop
+ *   6 LOOP                                        run the event loop until blk has nothing in flight
  *   7 INIT   feat:u32 qlog:u8 flags:u8            the driver's init sequence (spec 3.1.1)
  *   8 CHAIN  n:u8 then n%4+1 x (addr:u32 len:u16 f:u8)   add a chain to queue 0
  *
@@ -129,6 +131,7 @@ static uint32_t guest_u32(uint64_t gpa)
 /* What the driver side knows about queue 0 after OP_INIT. */
 struct drv {
 	struct virtio_dev *d;
+	const struct virtio_blk *blk;	/* NULL for rng */
 	uint32_t device_id;
 	uint16_t qsize;		/* 0: no OP_INIT yet */
 	uint16_t avail_idx;
@@ -181,15 +184,22 @@ static void check_read(const struct drv *s, uint64_t off, uint32_t v)
 	}
 }
 
-/* One pass of the event loop without blocking, as its thread would run it. */
-static void run_loop(void)
+/*
+ * Run the event loop as its thread would: what is ready now, without
+ * blocking.  With `drain`, also wait (bounded) until blk's io_uring requests
+ * in flight have come back through the loop, so a sequence can continue
+ * after their completions; without it, they may still be in flight at the
+ * next operation (a reset, another kick).
+ */
+static void run_loop(const struct drv *s, bool drain)
 {
 	struct epoll_event evs[32];
 
-	for (int turn = 0; turn < 8; turn++) {
-		int n = epoll_wait(vm.loop.epfd, evs, 32, 0);
+	for (int turn = 0; turn < 64; turn++) {
+		bool wait = drain && s->blk && s->blk->n_inflight;
+		int n = epoll_wait(vm.loop.epfd, evs, 32, wait ? 100 : 0);
 
-		if (n <= 0)
+		if (n < 0 || (n == 0 && !wait))
 			return;
 		for (int i = 0; i < n; i++) {
 			struct loop_entry *e = &vm.loop.entries[evs[i].data.u32];
@@ -202,16 +212,17 @@ static void run_loop(void)
 
 /*
  * The event loop's work, then: the last used entry the device wrote names a
- * head inside the queue.  Only the last one: a device-writable buffer may
- * overlap the used ring, so later writes can cover the earlier entries.
+ * head inside the queue.  Only the last one, and only with nothing in
+ * flight: a device-writable buffer may overlap the used ring, so later
+ * writes (ours, or the kernel's for an io_uring read) can cover entries.
  */
-static void run_loop_checked(const struct drv *s)
+static void run_loop_checked(const struct drv *s, bool drain)
 {
 	const struct vq *q = &s->d->vqs[0];
 	uint16_t from = q->used_idx;
 
-	run_loop();
-	if (q->active && q->size && q->used_idx != from) {
+	run_loop(s, drain);
+	if (q->active && q->size && q->used_idx != from && (!s->blk || !s->blk->n_inflight)) {
 		uint16_t slot = (uint16_t)((uint16_t)(q->used_idx - 1) % q->size);
 
 		FUZZ_ASSERT(guest_u32(q->used_gpa + 4 + 8ull * slot) < q->size);
@@ -341,10 +352,10 @@ static void run_ops(struct drv *s, struct in *in)
 		}
 		case OP_KICK:
 			wr32(VIRTIO_MMIO_QUEUE_NOTIFY, in_u8(in));
-			run_loop_checked(s);
+			run_loop_checked(s, false);
 			break;
 		case OP_LOOP:
-			run_loop_checked(s);
+			run_loop_checked(s, true);
 			break;
 		case OP_INIT:
 			op_init(s, in);
@@ -354,7 +365,7 @@ static void run_ops(struct drv *s, struct in *in)
 			break;
 		}
 	}
-	run_loop_checked(s);
+	run_loop_checked(s, true);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -403,7 +414,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (cfg & 1) {
 		struct drive_cfg dc = { .id = "fuzz", .read_only = cfg & 2,
-					.io_engine = IO_ENGINE_SYNC,
+					.io_engine = cfg & 16 ? IO_ENGINE_ASYNC : IO_ENGINE_SYNC,
 					.cache_type = cfg & 4 ? CACHE_WRITEBACK : CACHE_UNSAFE,
 					.rate_limiter = rl };
 		char path[64];
@@ -414,6 +425,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dc.path = path;
 		FUZZ_ASSERT(virtio_blk_create(&vm, &dc, &blk, why, sizeof(why)) == 0);
 		s.d = &blk->vdev;
+		s.blk = blk;
 		s.device_id = VIRTIO_ID_BLOCK;
 	} else {
 		struct entropy_cfg ec = { .enabled = true, .rate_limiter = rl };
