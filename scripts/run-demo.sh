@@ -11,7 +11,7 @@ repo=$(pwd)
 echo "run: building the reference guest kernel (cached after the first build)"
 kdir=$(guest/build-kernel.sh | tail -n 1)
 idir=$(guest/build-initramfs.sh | tail -n 1)
-cmdline="console=ttyS0 reboot=k panic=1 quiet ember.check=uptime"
+cmdline="console=ttyS0 reboot=k panic=1 ember.check=uptime"	# quiet: built into the reference kernel
 
 mode=$(bash tests/lab/lab.sh mode 2>/dev/null || echo lab)
 if [ "$mode" = host ]; then
