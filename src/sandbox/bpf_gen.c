@@ -75,6 +75,11 @@ int sandbox_bpf_compile(enum sandbox_class cls, struct sock_filter **insns, size
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return -ENOMEM;
+	/* A call through another ABI (int 0x80, x32) kills the process too, not
+	 * only the thread (libseccomp's default for a foreign architecture). */
+	err = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (err)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		err = add_rule(ctx, &rules[i]);
 		if (err) {
