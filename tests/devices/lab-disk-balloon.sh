@@ -33,46 +33,12 @@ SOCK=$W/api.sock
 LT_LOG=$W/console.log
 PID=
 
-# req METHOD PATH [BODY]: one request on its own connection; sets CODE and BODY
-req() {
-	if [ $# -ge 3 ]; then
-		printf '%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
-			"$1" "$2" "${#3}" "$3" | "$RAW" "$SOCK" > "$W/reply" 2>&1
-	else
-		printf '%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$1" "$2" |
-			"$RAW" "$SOCK" > "$W/reply" 2>&1
-	fi
-	CODE=$(head -n 1 "$W/reply" | cut -d' ' -f2)
-	BODY=$(sed -n '/^\r*$/,$p' "$W/reply" | tr -d '\r\n')
-}
-
-# put METHOD PATH BODY: true on 204, else the reason in $why
-put() {
-	req "$@"
-	[ "$CODE" = 204 ] && return 0
-	why="$1 $2 answered ${CODE:-nothing}: $BODY"
-	return 1
-}
-
-# wait_console TEXT SECONDS: the console shows TEXT in time (and ember still runs)
-wait_console() {
-	_i=0
-	while [ $_i -lt $(($2 * 10)) ]; do
-		grep -q -F -- "$1" "$LT_LOG" 2> /dev/null && return 0
-		kill -0 "$PID" 2> /dev/null || return 1
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
-
 dump() {
 	echo "---- console of lab-disk-balloon ----"
 	tr -d '\r' < "$LT_LOG" | grep -v '\] CPUID\[' | tail -n "${1:-80}"
 	echo "---- end ----"
 }
 
-rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$PID/status" 2> /dev/null; }
 
 # secs_of ID KIND: the guest's time for that dd
 secs_of() {

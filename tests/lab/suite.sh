@@ -30,7 +30,7 @@ if [ -x "$ember" ]; then
 	# the devices in real guests (disk, rng, net both ways, vsock both ways; rate limits,
 	# balloon RSS, sync before SIGKILL; the cloud kernel's virtio modules through ACPI), seccomp on
 	if sh "$repo/tests/devices/prepare.sh" "$files" > /dev/null 2>&1; then
-		for s in lab-disk lab-disk-tput lab-net lab-vsock lab-disk-balloon lab-cloud-virtio; do
+		for s in lab-disk lab-disk-tput lab-net lab-vsock lab-disk-balloon lab-balloon-restored lab-cloud-virtio; do
 			set -- "$@" --script "$repo/tests/devices/$s.sh"
 		done
 	else

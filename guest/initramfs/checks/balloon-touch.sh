@@ -1,4 +1,4 @@
-# guest/initramfs/checks/balloon-touch.sh: Check: fill most free memory (a tmpfs file), free it, print EMBER-BALLOON-TOUCHED, then wait for the host to inflate the balloon by that much (MemTotal drops).
+# guest/initramfs/checks/balloon-touch.sh: Check: fill most free memory (a tmpfs file), free it, print EMBER-BALLOON-TOUCHED, then wait for the host to inflate the balloon by that much (MemTotal drops) and optionally hold.
 # SPDX-License-Identifier: MIT
 . /lib/ember.sh
 wait_s=$(ember_param balloon_wait) || wait_s=90
@@ -19,6 +19,8 @@ while [ $i -lt $((wait_s * 2)) ]; do
 	total=$(kb MemTotal)
 	if [ $(( (total0 - total) / 1024 )) -ge $(( mb * 9 / 10 )) ]; then
 		echo "EMBER-BALLOON-INFLATED MemTotal $((total0 / 1024)) -> $((total / 1024)) MiB"
+		# ember.balloon_hold=S: stay S seconds so the host can read the VMM's RSS
+		hold=$(ember_param balloon_hold) && sleep "$hold"
 		exit 0
 	fi
 	[ $((i % 20)) = 19 ] && echo "MemTotal $((total / 1024)) MiB after $(( (i + 1) / 2 ))s"
