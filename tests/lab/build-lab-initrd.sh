@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/lab/build-lab-initrd.sh: Build (cached) the base lab initramfs: busybox, the cloud kernel's kvm modules, QEMU with its libraries and firmware.
+# tests/lab/build-lab-initrd.sh: Build (cached) the base lab initramfs: busybox, the cloud kernel's kvm modules, kvm-hold, QEMU with its libraries and firmware.
 # SPDX-License-Identifier: MIT
 set -eu
 
@@ -10,7 +10,7 @@ repo=$(cd "$here/../.." && pwd)
 need_pkgs busybox-static cpio qemu-system-x86 qemu-system-data
 cloud=$("$repo/guest/fetch-cloud-kernel.sh" | tail -n 1)
 qemu=/usr/bin/qemu-system-x86_64
-key=$(hash_inputs "$0" "$here/lab-init" "$repo/guest/lib.sh" -- \
+key=$(hash_inputs "$0" "$here/lab-init" "$here/kvm-hold.c" "$repo/guest/lib.sh" -- \
 	"cloud=$(cat "$cloud/SOURCE")" \
 	"qemu=$(dpkg-query -W -f '${Version}' qemu-system-x86)" \
 	"busybox=$(dpkg-query -W -f '${Version}' busybox-static)" \
@@ -34,6 +34,7 @@ for a in $("$t/bin/busybox" --list-full); do
 done
 rm -f "$t/sbin/init"
 install -m 0755 "$here/lab-init" "$t/init"
+cc -static -O2 -Wall -Wextra -Werror -o "$t/bin/kvm-hold" "$here/kvm-hold.c" || die "cannot build kvm-hold"
 echo "root:x:0:0:root:/root:/bin/sh" > "$t/etc/passwd"
 echo "root:x:0:" > "$t/etc/group"
 
