@@ -96,7 +96,9 @@ stop_ember() {
 
 # "600" is an argument for init (an unknown word without '='); not after "--",
 # which would also hand ember's virtio_mmio.device= words to sleep.
-CMDLINE="console=ttyS0 reboot=k panic=-1 i8042.noaux i8042.nomux i8042.dumbkbd rdinit=/bin/sleep 600"
+# loglevel=7: these checks read kernel messages ("Run /init as init process",
+# virtio_blk's "new size"), which the reference kernel's built-in "quiet" hides.
+CMDLINE="console=ttyS0 reboot=k panic=-1 loglevel=7 i8042.noaux i8042.nomux i8042.dumbkbd rdinit=/bin/sleep 600"
 
 # ---- 1. the reference kernel: state, pause/resume, drive and balloon ---------
 
