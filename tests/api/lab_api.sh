@@ -31,19 +31,6 @@ SOCK=$W/api.sock
 PID=
 LT_LOG=$W/console.log
 
-# req METHOD PATH [BODY]: one request on its own connection; sets CODE and BODY.
-req() {
-	if [ $# -ge 3 ]; then
-		printf '%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
-			"$1" "$2" "${#3}" "$3" | "$RAW" "$SOCK" >"$W/reply" 2>&1
-	else
-		printf '%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$1" "$2" |
-			"$RAW" "$SOCK" >"$W/reply" 2>&1
-	fi
-	CODE=$(head -n 1 "$W/reply" | cut -d' ' -f2)
-	BODY=$(sed -n '/^\r*$/,$p' "$W/reply" | tr -d '\r\n')
-}
-
 # ok NAME WANT METHOD PATH [BODY]: true when the status is WANT; a failure is reported once.
 ok() {
 	_n=$1 _w=$2
@@ -51,18 +38,6 @@ ok() {
 	req "$@"
 	[ "$CODE" = "$_w" ] && return 0
 	lt_fail "$_n" "$1 $2 answered ${CODE:-nothing} (want $_w): $BODY"
-	return 1
-}
-
-# wait_console TEXT SECONDS: the guest's console shows TEXT in time
-wait_console() {
-	_i=0
-	while [ $_i -lt $(($2 * 10)) ]; do
-		grep -q -F -- "$1" "$LT_LOG" 2>/dev/null && return 0
-		kill -0 "$PID" 2>/dev/null || return 1
-		sleep 0.1
-		_i=$((_i + 1))
-	done
 	return 1
 }
 

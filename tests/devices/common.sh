@@ -74,37 +74,12 @@ dev_need_ember() {
 # logline MARKER: the first console line of the last VM containing MARKER, without the timestamp
 logline() { grep -F -- "$1" "$LT_LOG" | head -n 1 | cut -d' ' -f2-; }
 
-# --- the API from device scripts: RAW (a static rawclient), SOCK, W, LT_LOG and PID set by the caller
-# req METHOD PATH [BODY]: one request on its own connection; sets CODE and BODY
-req() {
-	if [ $# -ge 3 ]; then
-		printf '%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
-			"$1" "$2" "${#3}" "$3" | "$RAW" "$SOCK" > "$W/reply" 2>&1
-	else
-		printf '%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$1" "$2" |
-			"$RAW" "$SOCK" > "$W/reply" 2>&1
-	fi
-	CODE=$(head -n 1 "$W/reply" | cut -d' ' -f2)
-	BODY=$(sed -n '/^\r*$/,$p' "$W/reply" | tr -d '\r\n')
-}
-
+# --- the API from device scripts (req and wait_console are in labtest.sh): RAW, SOCK, W, LT_LOG, PID set by the caller
 # put METHOD PATH BODY: true on 204, else the reason in $why
 put() {
 	req "$@"
 	[ "$CODE" = 204 ] && return 0
 	why="$1 $2 answered ${CODE:-nothing}: $BODY"
-	return 1
-}
-
-# wait_console TEXT SECONDS: the console shows TEXT in time (and ember still runs)
-wait_console() {
-	_i=0
-	while [ $_i -lt $(($2 * 10)) ]; do
-		grep -q -F -- "$1" "$LT_LOG" 2> /dev/null && return 0
-		kill -0 "$PID" 2> /dev/null || return 1
-		sleep 0.1
-		_i=$((_i + 1))
-	done
 	return 1
 }
 

@@ -65,3 +65,30 @@ lt_finish() {
 	[ -z "${LT_OWN_LOGDIR:-}" ] || rm -rf "$LT_LOGDIR"
 	exit "$_s"
 }
+
+# --- ember's API from lab scripts: RAW (a static rawclient), SOCK, W, LT_LOG and PID are the caller's
+
+# req METHOD PATH [BODY]: one request on its own connection; sets CODE and BODY
+req() {
+	if [ $# -ge 3 ]; then
+		printf '%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
+			"$1" "$2" "${#3}" "$3" | "$RAW" "$SOCK" > "$W/reply" 2>&1
+	else
+		printf '%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$1" "$2" |
+			"$RAW" "$SOCK" > "$W/reply" 2>&1
+	fi
+	CODE=$(head -n 1 "$W/reply" | cut -d' ' -f2)
+	BODY=$(sed -n '/^\r*$/,$p' "$W/reply" | tr -d '\r\n')
+}
+
+# wait_console TEXT SECONDS: the console (LT_LOG) shows TEXT in time, and ember (PID) still runs
+wait_console() {
+	_i=0
+	while [ $_i -lt $(($2 * 10)) ]; do
+		grep -q -F -- "$1" "$LT_LOG" 2> /dev/null && return 0
+		kill -0 "$PID" 2> /dev/null || return 1
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
