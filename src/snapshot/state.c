@@ -2,6 +2,7 @@
 /* snapshot/state.c: field-by-field encoding and checked decoding of machine, memory and KVM state. */
 #include <errno.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "mem/layout.h"
@@ -660,7 +661,10 @@ int snap_decode(struct snap_reader *top, struct snap_state *st)
 {
 	struct snap_reader vcpus;
 
-	memset(st, 0, sizeof(*st));
+	/* Not the whole struct: its vCPU array is ~0.5 MiB, and zeroing it cost
+	 * a page fault per 4 KiB on every restore (~0.4 ms here).  Entries past
+	 * machine.vcpus are never read. */
+	memset(st, 0, offsetof(struct snap_state, vcpu));
 	if (get_machine(top, &st->machine) ||
 	    get_memory(top, st->machine.mem_mib, &st->memory))
 		return -EINVAL;
@@ -669,9 +673,11 @@ int snap_decode(struct snap_reader *top, struct snap_state *st)
 	if (snap_count(&vcpus) != st->machine.vcpus)
 		snap_fail(&vcpus, "%u vCPU states for a machine with %u vCPUs", snap_count(&vcpus),
 			  st->machine.vcpus);
-	for (uint32_t i = 0; i < st->machine.vcpus; i++)
+	for (uint32_t i = 0; i < st->machine.vcpus && i < CONFIG_MAX_VCPUS; i++) {
+		memset(&st->vcpu[i], 0, sizeof(st->vcpu[i]));
 		if (get_vcpu(&vcpus, i, &st->vcpu[i]))
 			break;
+	}
 	if (snap_close(&vcpus))
 		return -EINVAL;
 	if (get_vmstate(top, st->machine.pit, &st->vm))

@@ -99,9 +99,11 @@ void snap_encode_info(struct snap_writer *w, const char *creator, uint64_t unix_
 
 /*
  * Decode and check the MACHINE, MEMORY, VCPUS, IRQCHIP, PIT and CLOCK
- * sections of an opened file into *st (zeroed first).  Every length, count
- * and range is checked; the memory regions must be exactly the x86 layout of
- * machine.mem_mib (gmem_create_x86) packed back to back in the file.
+ * sections of an opened file into *st (its header parts and its first
+ * machine.vcpus vCPU entries zeroed first; later vCPU entries are left as
+ * they are and never read).  Every length, count and range is checked;
+ * the memory regions must be exactly the x86 layout of machine.mem_mib
+ * (gmem_create_x86) packed back to back in the file.
  * 0 or -EINVAL with the reason in top->ctx->why.  Device sections are left
  * for the devices' own restore functions.
  */
