@@ -162,6 +162,37 @@ static void rx_publish(struct virtio_net *n, struct vq *q, uint16_t nb)
 	vq_flush(q, nb);
 }
 
+/* The rx bucket cannot pay for the pending frame now: give back the
+ * `popped` chains taken for it, hold rx and arm the timer that resumes it.
+ * False when the frame may go (or rx is not limited). */
+static bool rx_held_back(struct virtio_net *n, struct vq *q, int popped)
+{
+	uint64_t now;
+
+	if (!rl_enabled(&n->rx_rl))
+		return false;
+	now = now_ns();
+	if (rl_consume(&n->rx_rl, n->rx_len - NET_HDR_LEN, 1, now))
+		return false;
+	for (int i = 0; i < popped; i++)
+		vq_unpop(q);
+	n->rx_throttled = true;
+	n->m.rx_rate_limiter_throttled++;
+	METRIC_INC(net, rx_rate_limiter_throttled);
+	arm(n->rx_timer_fd, rl_wait_ns(&n->rx_rl, n->rx_len - NET_HDR_LEN, 1, now));
+	return true;
+}
+
+/* The pending frame reached the guest: count it and make room for the next. */
+static void rx_delivered(struct virtio_net *n)
+{
+	n->rx_have_frame = false;
+	n->m.rx_packets_count++;
+	n->m.rx_bytes_count += n->rx_len - NET_HDR_LEN;
+	METRIC_INC(net, rx_packets_count);
+	METRIC_ADD(net, rx_bytes_count, n->rx_len - NET_HDR_LEN);
+}
+
 static void rx_process(struct virtio_net *n)
 {
 	struct vq *q = &n->vdev.vqs[NET_RXQ];
@@ -195,27 +226,11 @@ static void rx_process(struct virtio_net *n)
 				n->rx_have_frame = false;
 				continue;
 			}
-			if (rl_enabled(&n->rx_rl)) {
-				uint64_t now = now_ns();
-
-				if (!rl_consume(&n->rx_rl, n->rx_len - NET_HDR_LEN, 1, now)) {
-					for (int i = 0; i < err; i++)
-						vq_unpop(q);
-					n->rx_throttled = true;
-					n->m.rx_rate_limiter_throttled++;
-					METRIC_INC(net, rx_rate_limiter_throttled);
-					arm(n->rx_timer_fd,
-					    rl_wait_ns(&n->rx_rl, n->rx_len - NET_HDR_LEN, 1, now));
-					break;
-				}
-			}
+			if (rx_held_back(n, q, err))
+				break;
 			rx_publish(n, q, (uint16_t)err);
-			n->rx_have_frame = false;
+			rx_delivered(n);
 			pushed++;
-			n->m.rx_packets_count++;
-			n->m.rx_bytes_count += n->rx_len - NET_HDR_LEN;
-			METRIC_INC(net, rx_packets_count);
-			METRIC_ADD(net, rx_bytes_count, n->rx_len - NET_HDR_LEN);
 			continue;
 		}
 		err = vq_pop(q, &n->chain);
@@ -240,29 +255,15 @@ static void rx_process(struct virtio_net *n)
 			n->rx_have_frame = false;
 			continue;
 		}
-		if (rl_enabled(&n->rx_rl)) {
-			uint64_t now = now_ns();
-
-			if (!rl_consume(&n->rx_rl, n->rx_len - NET_HDR_LEN, 1, now)) {
-				vq_unpop(q);
-				n->rx_throttled = true;
-				n->m.rx_rate_limiter_throttled++;
-				METRIC_INC(net, rx_rate_limiter_throttled);
-				arm(n->rx_timer_fd, rl_wait_ns(&n->rx_rl, n->rx_len - NET_HDR_LEN, 1, now));
-				break;
-			}
-		}
+		if (rx_held_back(n, q, 1))
+			break;
 		/* Without MRG_RXBUF a frame uses exactly one chain (spec 5.1.6.4). */
 		memcpy(n->rx_buf + offsetof(struct virtio_net_hdr_v1, num_buffers), &one, 2);
 		vq_chain_write(&n->chain, 0, n->rx_buf, n->rx_len);
 		if (vq_push(q, n->chain.head, n->rx_len))
 			break;
+		rx_delivered(n);
 		pushed++;
-		n->rx_have_frame = false;
-		n->m.rx_packets_count++;
-		n->m.rx_bytes_count += n->rx_len - NET_HDR_LEN;
-		METRIC_INC(net, rx_packets_count);
-		METRIC_ADD(net, rx_bytes_count, n->rx_len - NET_HDR_LEN);
 	}
 	if (pushed)
 		virtio_dev_notify_queue(&n->vdev, NET_RXQ);
