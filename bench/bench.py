@@ -368,7 +368,11 @@ def main():
         "command": "bench/bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         "date": stamp, "host": {"runs": args.runs, "kernel": platform.release(),
                                 "kvm_backend": "pvm" if os.path.exists("/sys/module/kvm_pvm")
-                                else "hardware", "commands": cmds},
+                                else "hardware", "commands": {
+                                    # as run from the repository, not this machine's paths
+                                    n: [os.path.relpath(a, ROOT) if os.path.isabs(a) and
+                                        a.startswith(ROOT + os.sep) else a for a in c]
+                                    for n, c in cmds.items()}},
     }
     print(f"host: {args.runs} interleaved runs of ember and QEMU microvm "
           f"({report['host']['kvm_backend']} KVM)", flush=True)

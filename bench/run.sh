@@ -14,7 +14,8 @@ if [ "${BENCH_LAB:-1}" = 1 ]; then
 	echo "${BENCH_RUNS:-5}" > "$files/bench-runs"
 	echo "bench: lab run (${BENCH_RUNS:-5} rounds; several minutes under emulation)"
 	bash tests/lab/lab.sh run --files "$files" --script bench/lab-bench.sh \
-		--timeout 3000 --verbose > "$raw" 2>&1 || true
+		--timeout 3000 --verbose 2>&1 | sed -e "s|${EMBER_CACHE:-$HOME/.cache/ember}|~/.cache/ember|g" \
+		-e 's|serial log: /[^ ]*|serial log: (a temporary file)|' > "$raw" || true
 	grep -c LAB-BENCH "$raw" >/dev/null || { echo "bench: lab run produced no results:"; tail -n 30 "$raw"; }
 	set -- --lab-raw "$raw"
 fi
