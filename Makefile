@@ -40,14 +40,14 @@ SNAPSHOT_SRCS      := src/snapshot/vm_snap.c
 # Pure logic: no KVM, no threads; linked into ember, the unit tests and the fuzzers.
 PURE_SRCS  := src/util/log.c src/mem/gmem.c src/bus/bus.c src/arch/x86/e820.c \
               src/arch/x86/mptable.c src/arch/x86/cpuid.c src/arch/x86/cpu_template.c \
-              src/arch/x86/regs.c \
+              src/arch/x86/regs.c src/kvm/coalesced_ring.c \
               src/arch/x86/acpi/aml.c src/arch/x86/acpi/acpi.c \
               src/boot/elf.c src/boot/bzimage.c src/boot/loader.c src/core/config.c \
               src/cli/options.c src/boot/cmdline.c \
               src/util/metrics.c src/api/http.c src/api/schema.c src/api/routes.c \
               src/cli/config_file.c src/cli/vmm_options.c \
               $(VIRTIO_PURE_SRCS) $(SNAPSHOT_PURE_SRCS)
-VMM_SRCS   := src/event/loop.c src/kvm/vcpu.c src/core/vm.c src/dev/serial.c \
+VMM_SRCS   := src/event/loop.c src/kvm/vcpu.c src/kvm/coalesced.c src/core/vm.c src/dev/serial.c \
               src/dev/i8042.c src/dev/rtc.c src/dev/ember_ports.c src/cli/console.c src/core/devices.c \
               src/sandbox/seccomp.c src/main.c \
               src/core/vmm.c src/api/server.c $(VIRTIO_SRCS) $(SNAPSHOT_SRCS)

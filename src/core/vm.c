@@ -24,6 +24,7 @@
 #include "dev/legacy.h"
 #include "dev/serial.h"
 #include "ember/guest_abi.h"
+#include "kvm/coalesced.h"
 #include "kvm/vcpu.h"
 #include "mem/layout.h"
 #include "sandbox/sandbox.h"
@@ -560,6 +561,15 @@ devices:
 	err = loop_init(&vm->loop);
 	if (err)
 		FAIL("epoll: %s", strerror(-err));
+	/* Write-only registers whose writes need no exit (docs/performance.md):
+	 * the UART's transmit register, the CMOS index.  Without KVM support
+	 * they exit as before. */
+	err = coalesced_create(vm, &vm->coalesced);
+	if (err)
+		FAIL("coalesced I/O: %s", strerror(-err));
+	if (coalesced_add_zone(vm->coalesced, SERIAL_COM1_BASE, 1, true) ||
+	    coalesced_add_zone(vm->coalesced, RTC_INDEX_PORT, 1, true))
+		log_debug("coalesced PIO not available: UART and CMOS index writes exit");
 	cmdline_init(&cmdline, cfg->cmdline ? cfg->cmdline : CONFIG_DEFAULT_CMDLINE);
 	err = devices_attach(vm, &cmdline, why, why_len);
 	if (err)
@@ -625,6 +635,7 @@ vcpus:
 		FAIL("cannot create or configure vCPU %u: %s", failed_vcpu, strerror(-err));
 	free(supported);
 	supported = NULL;
+	coalesced_attach_ring(vm->coalesced, vm->vcpus[0].run);
 
 	/* 9. The stop signal (the event loop exists since step 6). */
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -684,6 +695,8 @@ void vm_destroy(struct vm *vm)
 		vm->vcpus = NULL;
 	}
 	devices_destroy(vm);	/* before the loop and the VM fd go */
+	coalesced_destroy(vm->coalesced);
+	vm->coalesced = NULL;
 	ember_ports_destroy(vm->ports);
 	serial_destroy(vm->serial);
 	rtc_destroy(vm->rtc);
@@ -761,6 +774,9 @@ int vm_pause(struct vm *vm)
 	pthread_mutex_unlock(&vm->pause_lock);
 	if (atomic_load(&vm->stop_reason) != VM_RUNNING)
 		return -ESHUTDOWN;
+	/* Every vCPU is parked: the devices get all the guest wrote before
+	 * anyone reads or saves their state. */
+	coalesced_drain(vm->coalesced);
 	return 0;
 }
 
@@ -858,6 +874,7 @@ enum vm_stop_reason vm_run(struct vm *vm)
 		vm->vcpus[i].thread_started = false;
 	}
 	vm->times.stopped = now_ns();
+	coalesced_drain(vm->coalesced);
 	serial_flush(vm->serial);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return (enum vm_stop_reason)atomic_load(&vm->stop_reason);

@@ -73,6 +73,7 @@ struct vm {
 	struct boot_plan plan;
 
 	struct serial *serial;
+	struct coalesced *coalesced;	/* write-only registers without exits */
 	struct i8042 *i8042;
 	struct rtc *rtc;
 	struct ember_ports *ports;

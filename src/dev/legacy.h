@@ -26,6 +26,7 @@ void rtc_save(struct rtc *r, struct snap_writer *w);
 int rtc_restore(struct rtc *rtc, struct snap_reader *r) __must_check;
 
 /* MC146818 CMOS RTC at 0x70/0x71, time from the host's realtime clock. */
+#define RTC_INDEX_PORT 0x70
 int rtc_create(struct vm *vm, struct rtc **out) __must_check;
 void rtc_destroy(struct rtc *r);
 

@@ -10,7 +10,7 @@
 #include "dev/legacy.h"
 #include "snapshot/format.h"
 
-#define RTC_INDEX	0x70
+#define RTC_INDEX	RTC_INDEX_PORT
 #define RTC_DATA	0x71
 
 #define REG_SEC		0x00

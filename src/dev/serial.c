@@ -8,6 +8,7 @@
 
 #include "core/vm.h"
 #include "dev/serial.h"
+#include "kvm/coalesced.h"
 #include "snapshot/format.h"
 
 #define UART_RBR 0	/* read: receive buffer; write: THR */
@@ -141,6 +142,8 @@ static void serial_access(void *opaque, uint64_t off, uint8_t *data, uint32_t le
 					s->thr_ipending = true;
 				s->ier = v & 0x0f;
 				flush_locked(s);	/* the tty driver toggles IER per burst */
+				if (v & IER_THRI)
+					coalesced_expect_writes(s->vm->coalesced);
 			}
 			break;
 		case UART_IIR:
@@ -171,13 +174,19 @@ static void serial_access(void *opaque, uint64_t off, uint8_t *data, uint32_t le
 		case UART_IER: v = (s->lcr & LCR_DLAB) ? s->dlm : s->ier; break;
 		case UART_IIR:
 			v = iir_locked(s) | ((s->fcr & 1) ? IIR_FIFO : 0);
-			if ((v & 0x0f) == IIR_THRI)
+			if ((v & 0x0f) == IIR_THRI) {
 				s->thr_ipending = false;
+				coalesced_expect_writes(s->vm->coalesced);
+			}
 			flush_locked(s);
 			break;
 		case UART_LCR: v = s->lcr; break;
 		case UART_MCR: v = s->mcr; break;
-		case UART_LSR: v = LSR_THRE | LSR_TEMT | (s->rx_count ? LSR_DR : 0); break;
+		case UART_LSR:
+			/* Polled output reads LSR before each THR write. */
+			coalesced_expect_writes(s->vm->coalesced);
+			v = LSR_THRE | LSR_TEMT | (s->rx_count ? LSR_DR : 0);
+			break;
 		case UART_MSR:
 			if (s->mcr & MCR_LOOP)	/* DTR→DSR, RTS→CTS, OUT1→RI, OUT2→DCD */
 				v = (uint8_t)(((s->mcr & 0x01) << 5) | ((s->mcr & 0x02) << 3) |

@@ -10,6 +10,7 @@
 
 #include "arch/x86/cpu_template.h"
 #include "arch/x86/regs.h"
+#include "kvm/coalesced.h"
 #include "kvm/vcpu.h"
 #include "util/metrics.h"
 #include "sandbox/sandbox.h"
@@ -327,6 +328,9 @@ void *vcpu_thread(void *arg)
 		if (atomic_load(&vm->pause_pending))
 			__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 		r = ioctl(v->fd, KVM_RUN, 0);
+		/* Writes KVM queued instead of exiting happened before this exit:
+		 * the devices see them first. */
+		coalesced_drain(vm->coalesced);
 
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {

@@ -331,6 +331,27 @@ EOF
 	grep -q "loopback" "$TMP/out.lf" && fail_because "bytes sent in loopback mode reached stdout"
 }
 
+# A guest that writes COM1 and then never exits again (ember takes THR
+# writes without an exit): the flush timer must still get the line out
+# while the VM runs; ember is stopped by the test.
+t_serial_idle() {
+	_elf=$GDIR/serial_idle.elf
+	[ -f "$_elf" ] || { missing="$_elf is missing (make -C tests/guest)"; return; }
+	"$EMBER" run --kernel "$_elf" --ucall --mem 64 </dev/null >"$TMP/out" 2>"$TMP/err" &
+	_pid=$!
+	_i=0
+	while [ $_i -lt 50 ] && ! grep -q "ember-serial-idle: written blindly" "$TMP/out"; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	grep -q "ember-serial-idle: written blindly, now halting" "$TMP/out" ||
+		fail_because "the line written before the halt did not reach stdout within 5 s"
+	kill -0 "$_pid" 2>/dev/null || fail_because "ember ended; the guest should still be halted"
+	kill "$_pid" 2>/dev/null
+	wait "$_pid" 2>/dev/null
+	rc=0
+}
+
 # The RTC is UTC even when ember runs in another time zone (a POSIX TZ
 # string, so no tzdata is needed): UTC+5:30.
 t_rtc() {
@@ -526,6 +547,7 @@ case_ smp-cpus4			t_smp_4
 case_ smp-cpus32		t_smp_32
 case_ smp-linux64-cpus2		t_smp_linux64_2
 case_ serial			t_serial
+case_ serial-idle		t_serial_idle
 case_ rtc			t_rtc
 case_ irq			t_irq
 case_ irq-no-pit		t_irq_no_pit

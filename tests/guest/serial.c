@@ -8,6 +8,7 @@
 #define UART_TX		0
 #define UART_IER	1
 #define UART_IIR	2
+#define UART_LCR	3
 #define UART_MCR	4
 #define UART_MSR	6
 #define UART_SCR	7
@@ -60,6 +61,16 @@ static void linux_probe(void)
 	}
 	GUEST_ASSERT_EQ(inb(COM1_LSR) & UART_LSR_DR, 0);
 	outb(COM1 + UART_MCR, 0x03);
+
+	/* With DLAB set, port 0 is the divisor latch: a write there (which
+	 * ember takes without an exit, like THR writes) must land in DLL, not
+	 * on the console, and read back. */
+	outb(COM1 + UART_LCR, 0x83);
+	outb(COM1 + UART_TX, 0x0c);
+	outb(COM1 + UART_IER, 0x00);
+	GUEST_ASSERT_EQ(inb(COM1 + UART_RX), 0x0c);
+	outb(COM1 + UART_TX, 0x01);
+	outb(COM1 + UART_LCR, 0x03);
 }
 
 void guest_main(void)
