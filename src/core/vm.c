@@ -184,6 +184,34 @@ static void add_emulated_cpuid(int kvm_fd, struct cpuid_table *t)
  * result until the vCPUs are configured: fetch it on a second thread while
  * the main thread builds the VM.
  */
+/*
+ * Start a helper thread on another CPU than the caller's.  Left to the
+ * scheduler, a new thread here usually preempted its creator on the same
+ * CPU and ran its work first: pthread_create() "took" 0.48 ms (median of
+ * 25; 0.02 ms minimum) while the CPUID thread did KVM_GET_SUPPORTED_CPUID,
+ * so nothing overlapped.  With one usable CPU, it is a plain thread.
+ */
+static int start_helper(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int cpu = sched_getcpu(), err;
+
+	if (cpu < 0 || sched_getaffinity(0, sizeof(set), &set) || CPU_COUNT(&set) < 2 ||
+	    !CPU_ISSET(cpu, &set))
+		return pthread_create(t, NULL, fn, arg);
+	CPU_CLR(cpu, &set);
+	if (pthread_attr_init(&attr))
+		return pthread_create(t, NULL, fn, arg);
+	err = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	if (!err)
+		err = pthread_create(t, &attr, fn, arg);
+	else
+		err = pthread_create(t, NULL, fn, arg);
+	pthread_attr_destroy(&attr);
+	return err;
+}
+
 static void *cpuid_fetch_thread(void *arg)
 {
 	struct cpuid_fetch *f = arg;
@@ -289,7 +317,7 @@ static int create_vcpus(struct vm *vm, const struct cpuid_table *supported, int 
 		want = VCPU_SETUP_MAX_HELPERS;
 	/* A helper that cannot start only costs parallelism. */
 	while (nhelpers < want &&
-	       pthread_create(&helpers[nhelpers], NULL, vcpu_setup_thread, &s) == 0)
+	       start_helper(&helpers[nhelpers], vcpu_setup_thread, &s) == 0)
 		nhelpers++;
 	setup_vcpus_from_counter(&s);
 	for (unsigned int i = 0; i < nhelpers; i++)
@@ -451,7 +479,7 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 	fetch.table = supported;
 	fetch.seccomp = !cfg->no_seccomp;
 	if (fetch.table || fetch.seccomp) {
-		fetching = pthread_create(&fetch_thread, NULL, cpuid_fetch_thread, &fetch) == 0;
+		fetching = start_helper(&fetch_thread, cpuid_fetch_thread, &fetch) == 0;
 		if (!fetching)
 			cpuid_fetch_thread(&fetch);
 	}
