@@ -22,6 +22,7 @@ static int load_elf(struct gmem *m, const uint8_t *buf, const struct elf_info *e
 		dst = gmem_ptr(m, l->paddr, l->memsz);
 		if (!dst)
 			return -E2BIG;
+		gmem_populate(m, l->paddr, l->memsz);
 		memcpy(dst, buf + l->offset, l->filesz);
 		memset(dst + l->filesz, 0, l->memsz - l->filesz);
 	}
@@ -49,6 +50,7 @@ static int load_bzimage(struct gmem *m, const uint8_t *buf, const struct bzimage
 
 	if (!dst)
 		return -E2BIG;
+	gmem_populate(m, bi->load_addr, bi->kernel_size);
 	memcpy(dst, buf + bi->kernel_offset, bi->kernel_size);
 	plan->proto = BOOT_LINUX64;
 	plan->entry = bi->load_addr + 0x200;	/* startup_64 */

@@ -565,6 +565,7 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 		if (err)
 			INPUT_FAIL("initrd '%s' (%zu bytes) does not fit in guest memory below the "
 			     "kernel's limit", cfg->initrd_path, initrd_len);
+		gmem_populate(&vm->mem, initrd_gpa, initrd_len);
 		if (gmem_write(&vm->mem, initrd_gpa, initrd, initrd_len)) {
 			err = -EFAULT;
 			FAIL("initrd placement failed");

@@ -265,3 +265,20 @@ uint64_t gmem_low_end(const struct gmem *m)
 {
 	return m->nr_regions ? m->regions[0].gpa + m->regions[0].size : 0;
 }
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23	/* Linux 5.14 */
+#endif
+
+void gmem_populate(const struct gmem *m, uint64_t gpa, uint64_t len)
+{
+	uint64_t page = 4096, start = gpa & ~(page - 1), end;
+	uint8_t *p;
+
+	if (!len || __builtin_add_overflow(gpa, len, &end))
+		return;
+	end = (end + page - 1) & ~(page - 1);
+	p = gmem_ptr(m, start, end - start);
+	if (p && ((uintptr_t)p & (page - 1)) == 0)
+		(void)madvise(p, (size_t)(end - start), MADV_POPULATE_WRITE);
+}

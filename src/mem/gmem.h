@@ -66,6 +66,14 @@ int gmem_init_regions(struct gmem *m, const struct gmem_region *regions,
  */
 void *gmem_ptr(const struct gmem *m, uint64_t gpa, uint64_t len);
 
+/*
+ * Fault in [gpa, gpa+len) for writing in one call (MADV_POPULATE_WRITE)
+ * before the VMM fills it (kernel, initrd): one system call instead of a
+ * page fault per 4 KiB page.  Best effort: older kernels, ranges outside
+ * RAM and file-backed restores are left to fault lazily.
+ */
+void gmem_populate(const struct gmem *m, uint64_t gpa, uint64_t len);
+
 /* Copy out of / into guest memory.  0 or -EFAULT. */
 int gmem_read(const struct gmem *m, uint64_t gpa, void *dst, uint64_t len) __must_check;
 int gmem_write(const struct gmem *m, uint64_t gpa, const void *src, uint64_t len) __must_check;
