@@ -78,7 +78,8 @@ static const struct sandbox_rule vmm_rules[] = {
 	/* virtio-rng (virtio/rng.c): guest entropy */
 	ALLOW(getrandom),
 	/* rate-limiter timers (blk, net, rng), balloon statistics, metrics period
-	 * (core/vmm.c); relative times only */
+	 * (core/vmm.c), the coalesced-I/O flush timer (kvm/coalesced.c);
+	 * relative times only */
 	ARG_EQ(timerfd_settime, 1, 0),
 	/* console_detach(): tcsetattr() restores the terminal */
 	IOCTL(TCGETS), IOCTL(TCSETS), IOCTL(TCSETSW), IOCTL(TCSETSF),
@@ -131,6 +132,9 @@ static const struct sandbox_rule vcpu_rules[] = {
 	 * resets disarm the rate-limiter timers */
 	IOCTL(TUNSETOFFLOAD),
 	ALLOW(io_uring_enter),
+	/* ...and the rate-limiter timers; UART register reads and IER writes
+	 * put the coalesced-I/O flush timer on its fast period
+	 * (coalesced_expect_writes() in kvm/coalesced.c) */
 	ARG_EQ(timerfd_settime, 1, 0),
 	/* a virtio-vsock reset (virtio/vsock/vsock.c vsock_reset() -> conn_free()
 	 * -> close_host()) closes the host sides of open streams: loop_del_fd()
