@@ -682,10 +682,10 @@ vcpus:
 	}
 	vm->times.vcpus_ready = now_ns();
 
-	if (kernel)
-		munmap(kernel, kernel_len);
-	if (initrd)
-		munmap(initrd, initrd_len);
+	vm->inputs[0].p = kernel;
+	vm->inputs[0].len = kernel_len;
+	vm->inputs[1].p = initrd;
+	vm->inputs[1].len = initrd_len;
 	return 0;
 
 fail:
@@ -714,8 +714,18 @@ int vm_create_restored(struct vm *vm, const struct vm_config *cfg, struct snap_r
 	return build(vm, cfg, snap, why, why_len);
 }
 
+static void release_inputs(struct vm *vm)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(vm->inputs); i++) {
+		if (vm->inputs[i].p)
+			munmap(vm->inputs[i].p, vm->inputs[i].len);
+		vm->inputs[i].p = NULL;
+	}
+}
+
 void vm_destroy(struct vm *vm)
 {
+	release_inputs(vm);
 	if (vm->vcpus) {
 		for (unsigned int i = 0; i < vm->nvcpus; i++)
 			if (vm->vcpus[i].vm)
@@ -885,6 +895,7 @@ enum vm_stop_reason vm_run(struct vm *vm)
 		vm->vcpus[i].thread_started = true;
 		started++;
 	}
+	release_inputs(vm);	/* while the guest starts */
 	/* Every thread exists and every fd is open: the VMM allow-list goes on
 	 * before the loop handles anything the guest drives (docs/seccomp.md). */
 	if (sandbox_apply(SANDBOX_VMM)) {

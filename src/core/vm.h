@@ -74,6 +74,10 @@ struct vm {
 
 	struct serial *serial;
 	struct coalesced *coalesced;	/* write-only registers without exits */
+	/* The kernel and initrd file mappings, unmapped once the vCPUs run:
+	 * unmapping 18 MB of touched pages costs ~0.15 ms, which need not be
+	 * on the way to the guest's first instruction. */
+	struct { void *p; size_t len; } inputs[2];
 	struct i8042 *i8042;
 	struct rtc *rtc;
 	struct ember_ports *ports;
