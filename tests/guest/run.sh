@@ -340,12 +340,16 @@ t_serial_idle() {
 	"$EMBER" run --kernel "$_elf" --ucall --mem 64 </dev/null >"$TMP/out" 2>"$TMP/err" &
 	_pid=$!
 	_i=0
-	while [ $_i -lt 50 ] && ! grep -q "ember-serial-idle: written blindly" "$TMP/out"; do
+	while [ $_i -lt 50 ] && ! grep -q "written blindly, now halting" "$TMP/out"; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	grep -q "ember-serial-idle: written blindly, now halting" "$TMP/out" ||
-		fail_because "the line written before the halt did not reach stdout within 5 s"
+	_want="ember-serial-idle"
+	_j=0
+	while [ $_j -lt 24 ]; do _want="$_want abcdefghijklmnopqrstuvwxy"; _j=$((_j + 1)); done
+	_want="$_want written blindly, now halting"
+	tr -d '\r' <"$TMP/out" | grep -qxF -e "$_want" ||
+		fail_because "the $(printf %s "$_want" | wc -c)-byte line written before the halt did not reach stdout whole and in order within 5 s"
 	kill -0 "$_pid" 2>/dev/null || fail_because "ember ended; the guest should still be halted"
 	kill "$_pid" 2>/dev/null
 	wait "$_pid" 2>/dev/null
