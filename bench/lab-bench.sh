@@ -30,6 +30,14 @@ have_hist=0
 if [ -w "$TRIG" ] && echo 'hist:keys=exit_reason:vals=hitcount' > "$TRIG" 2>/dev/null; then
 	echo '!hist:keys=exit_reason:vals=hitcount' > "$TRIG"
 	have_hist=1
+	# Keep the tracepoint itself on for the whole bench (recording nothing:
+	# a filter no exit matches), so that adding and removing each run's
+	# histogram never flips its static key.  Flipping it patches kernel text
+	# with cross-CPU IPIs, which under TCG wedged the lab (a soft lockup in
+	# the script's write to the trigger file, the other CPU deaf to timers).
+	echo 'exit_reason == 4294967295' > "$T/events/kvm/kvm_exit/filter" &&
+		echo 1 > "$T/events/kvm/kvm_exit/enable" ||
+		echo "lab-bench: cannot keep kvm_exit enabled; histograms toggle it per run"
 fi
 
 # exits_json: the histogram as {"reason": count, ...} and the total

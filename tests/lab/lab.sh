@@ -124,12 +124,20 @@ start=$(date +%s)
 : > "$log"
 # Watchdog: every guest run has its own timeout well under $idle, so a lab that prints
 # nothing for that long is hung (seen: nested SVM under TCG wedging the lab kernel).
+# Only the scripts' lines count as progress, not the lab kernel's own messages: a
+# wedged lab prints a soft-lockup or RCU-stall report every ~30 s forever.
 (
+	progress=0 last=$(date +%s)
 	while sleep 10; do
 		[ -f "$work/qemu.pid" ] || continue
 		pid=$(cat "$work/qemu.pid" 2>/dev/null) || continue
 		kill -0 "$pid" 2>/dev/null || exit 0
-		if [ $(( $(date +%s) - $(stat -c %Y "$log") )) -ge "$idle" ]; then
+		n=$(grep -a -c -v -E '^\[ *[0-9]+\.[0-9]+\]' "$log")
+		if [ "$n" != "$progress" ]; then
+			progress=$n
+			last=$(date +%s)
+		fi
+		if [ $(( $(date +%s) - last )) -ge "$idle" ]; then
 			touch "$work/stalled"
 			python3 "$here/stall-report.py" "$work/monitor.sock" "$work/heartbeat.log" > "$work/stall.txt" 2>&1
 			kill "$pid"
@@ -161,7 +169,7 @@ echo "lab.sh: lab VM ran $(( $(date +%s) - start )) s, qemu status $rc"
 last=$(grep -a '^LAB-DONE ' "$log" | tail -n 1 | awk '{print $2}' || true)
 if [ -z "$last" ]; then
 	if [ -f "$work/stalled" ]; then
-		echo "lab.sh: the lab printed nothing for ${idle}s (a hung guest or lab kernel): killed"
+		echo "lab.sh: the lab made no progress for ${idle}s (a hung guest or lab kernel; its own lockup reports do not count): killed"
 		echo "lab.sh: where the lab CPUs were (3 samples, 2 s apart):"
 		sed 's/^/  | /' "$work/stall.txt" 2> /dev/null
 		echo "lab.sh: the lab's last heartbeats (running and blocked tasks):"
