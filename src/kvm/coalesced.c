@@ -29,6 +29,7 @@
 struct coalesced {
 	struct vm *vm;
 	int max_entries;	/* 0: KVM cannot coalesce */
+	long ring_offset;	/* bytes into the vCPU mapping */
 	bool pio;		/* KVM_CAP_COALESCED_PIO */
 	unsigned int nzones;
 	struct kvm_coalesced_mmio_ring *_Atomic ring;
@@ -131,6 +132,7 @@ int coalesced_create(struct vm *vm, struct coalesced **out)
 	r = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
 	/* The ring is page r of the vCPU mapping; the mapping must cover it. */
 	if (r > 0 && (long)(r + 1) * sysconf(_SC_PAGESIZE) <= vm->run_size) {
+		c->ring_offset = (long)r * sysconf(_SC_PAGESIZE);
 		/* KVM_COALESCED_MMIO_MAX, whose PAGE_SIZE user space lacks */
 		c->max_entries = (int)(((size_t)sysconf(_SC_PAGESIZE) -
 					sizeof(struct kvm_coalesced_mmio_ring)) /
@@ -166,13 +168,10 @@ int coalesced_add_zone(struct coalesced *c, uint64_t addr, uint32_t len, bool pi
 
 void coalesced_attach_ring(struct coalesced *c, void *vcpu0_run)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	int off = ioctl(c->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
-
-	if (!c->nzones || off <= 0)
-		return;
+	if (!c->nzones)
+		return;	/* also when KVM cannot coalesce: no zone was taken */
 	atomic_store(&c->ring, (struct kvm_coalesced_mmio_ring *)((uint8_t *)vcpu0_run +
-								   (long)off * page));
+								   c->ring_offset));
 	arm(c, FLUSH_FAST_NS);	/* the guest may write before its first exit */
 }
 
