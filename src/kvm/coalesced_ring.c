@@ -20,11 +20,16 @@ int coalesced_ring_drain(struct kvm_coalesced_mmio_ring *ring, uint32_t max,
 		if (first == last)
 			return n;
 		e = ring->coalesced_mmio[first];
-		first = (first + 1) % max;
-		/* Free the slot before acting on it: the kernel may refill it. */
-		__atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);
 		if (e.len >= 1 && e.len <= sizeof(e.data))
 			fn(opaque, e.pio != 0, e.phys_addr, e.data, e.len);
+		/*
+		 * Free the slot only after the write reached its device: a vCPU
+		 * exiting meanwhile sees a non-empty ring and waits for this
+		 * consumer, instead of taking the ring for drained and reading,
+		 * say, CMOS data before the index write is applied.
+		 */
+		first = (first + 1) % max;
+		__atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);
 		n++;
 	}
 }

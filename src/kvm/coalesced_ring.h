@@ -13,7 +13,8 @@ typedef void (*coalesced_write_fn)(void *opaque, bool pio, uint64_t addr, const 
 
 /*
  * Hand every entry between ring->first and ring->last to `fn`, oldest first,
- * advancing ring->first past each one before the next is read.  `max` is
+ * advancing ring->first past each one once `fn` has returned (so a ring
+ * that looks empty has been delivered, not merely read).  `max` is
  * the ring's entry count.  The producer is the kernel, but the ring is
  * shared memory: indices at or beyond `max` stop the drain (-1 returned,
  * ring->first left valid), an entry whose length is 0 or over 8 is
