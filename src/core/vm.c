@@ -573,7 +573,17 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 	}
 devices:
 	/* 6. Devices: legacy ones in port order, then virtio-mmio slots, which
-	 *    announce themselves on the command line. */
+	 *    announce themselves on the command line.  First the event loop:
+	 *    devices register kicks, timers and backend fds on it; then the
+	 *    coalesced-write state, whose flush timer is on the loop and in
+	 *    which the UART and the RTC take their write-only registers
+	 *    (docs/performance.md).  Without KVM support those writes exit. */
+	err = loop_init(&vm->loop);
+	if (err)
+		FAIL("epoll: %s", strerror(-err));
+	err = coalesced_create(vm, &vm->coalesced);
+	if (err)
+		FAIL("coalesced I/O: %s", strerror(-err));
 	err = i8042_create(vm, &vm->i8042);
 	if (!err)
 		err = rtc_create(vm, &vm->rtc);
@@ -585,20 +595,6 @@ devices:
 		err = ember_ports_create(vm, &vm->ports);
 	if (err)
 		FAIL("cannot create legacy devices: %s", strerror(-err));
-	/* The event loop before the virtio devices: they register kicks, timers
-	 * and backend fds on it. */
-	err = loop_init(&vm->loop);
-	if (err)
-		FAIL("epoll: %s", strerror(-err));
-	/* Write-only registers whose writes need no exit (docs/performance.md):
-	 * the UART's transmit register, the CMOS index.  Without KVM support
-	 * they exit as before. */
-	err = coalesced_create(vm, &vm->coalesced);
-	if (err)
-		FAIL("coalesced I/O: %s", strerror(-err));
-	if (coalesced_add_zone(vm->coalesced, SERIAL_COM1_BASE, 1, true) ||
-	    coalesced_add_zone(vm->coalesced, RTC_INDEX_PORT, 1, true))
-		log_debug("coalesced PIO not available: UART and CMOS index writes exit");
 	cmdline_init(&cmdline, cfg->cmdline ? cfg->cmdline : CONFIG_DEFAULT_CMDLINE);
 	err = devices_attach(vm, &cmdline, why, why_len);
 	if (err)

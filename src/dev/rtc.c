@@ -8,6 +8,7 @@
 
 #include "core/vm.h"
 #include "dev/legacy.h"
+#include "kvm/coalesced.h"
 #include "snapshot/format.h"
 
 #define RTC_INDEX	RTC_INDEX_PORT
@@ -138,6 +139,10 @@ int rtc_create(struct vm *vm, struct rtc **out)
 		rtc_destroy(r);
 		return err;
 	}
+	/* The index write needs no exit: the data access that follows exits
+	 * and delivers it first (QEMU coalesces this port too).  Without KVM
+	 * support it simply exits. */
+	(void)coalesced_add_zone(vm->coalesced, RTC_INDEX, 1, true);
 	*out = r;
 	return 0;
 }

@@ -15,10 +15,13 @@
 
 /*
  * Why a timer: a coalesced write does not exit, so it reaches its device at
- * the next exit of any vCPU.  Linux always exits soon after (it reads LSR
- * or IIR before each THR write and IER when a burst ends), but a guest may
- * write and then idle in HLT, which KVM handles without exiting, even as
- * its very first instructions.  So the ring is also drained by a timer:
+ * the next exit of any vCPU.  Polled output exits soon after (Linux reads
+ * LSR before each THR write, or each FIFO's worth, and IER when a line
+ * ends), but a guest may write and then idle in HLT, which KVM handles
+ * without exiting, even as its very first instructions.  (Interrupt-driven
+ * output would wait for a THR-empty interrupt that only the delivery
+ * raises; dev/serial.c stops coalescing THR when the guest turns that
+ * interrupt on.)  So the ring is also drained by a timer:
  * every 5 ms while the guest writes or touches the UART, backing off to
  * once a second when there is nothing to drain, so an idle VM costs one
  * wake-up a second and no output waits longer than that.
@@ -31,7 +34,7 @@ struct coalesced {
 	int max_entries;	/* 0: KVM cannot coalesce */
 	long ring_offset;	/* bytes into the vCPU mapping */
 	bool pio;		/* KVM_CAP_COALESCED_PIO */
-	unsigned int nzones;
+	atomic_uint nzones;	/* read by coalesced_expect_writes() on any thread */
 	struct kvm_coalesced_mmio_ring *_Atomic ring;
 	pthread_mutex_t lock;	/* one consumer at a time keeps the order */
 	int timer_fd;
@@ -163,6 +166,16 @@ int coalesced_add_zone(struct coalesced *c, uint64_t addr, uint32_t len, bool pi
 	if (ioctl(c->vm->vm_fd, KVM_REGISTER_COALESCED_MMIO, &z) < 0)
 		return -errno;
 	c->nzones++;
+	return 0;
+}
+
+int coalesced_remove_zone(struct coalesced *c, uint64_t addr, uint32_t len, bool pio)
+{
+	struct kvm_coalesced_mmio_zone z = { .addr = addr, .size = len, .pio = pio };
+
+	if (ioctl(c->vm->vm_fd, KVM_UNREGISTER_COALESCED_MMIO, &z) < 0)
+		return -errno;
+	c->nzones--;
 	return 0;
 }
 

@@ -66,6 +66,42 @@ static void lapic_timer(void)
 	GUEST_PRINTF("irq: LAPIC timer interrupt delivered");
 }
 
+/*
+ * Interrupt-driven transmission, as a tty driver does it: each THR write
+ * must raise the THR-empty interrupt before the guest runs on, as on real
+ * hardware (the FIFO drains) and on Firecracker or QEMU.  A VMM that let
+ * these writes collect without an exit would raise it only later, and a
+ * guest that reboots right after writing would lose the bytes.  With
+ * interrupts off, the LAPIC's IRR shows whether the interrupt is already
+ * pending right after the write.
+ */
+static bool lapic_irr(u32 vector)
+{
+	return (lapic_read(LAPIC_IRR + (vector / 32) * 0x10) >> (vector % 32)) & 1;
+}
+
+static void com1_thre_after_each_write(void)
+{
+	static const char line[] = "irq: THR-empty interrupt after each write\n";
+	u32 i, before;
+	bool pending;
+
+	for (i = 0; line[i]; i++) {
+		asm volatile("cli" ::: "memory");
+		(void)inb(COM1 + UART_IIR);	/* takes the pending THR-empty interrupt */
+		before = irq_count[VEC_COM1];
+		outb(COM1, (u8)line[i]);
+		pending = lapic_irr(VEC_COM1);
+		asm volatile("sti" ::: "memory");
+		__GUEST_ASSERT(pending, irq_count[VEC_COM1], before,
+			       "byte %u written to THR with the THR-empty interrupt on: "
+			       "the interrupt was not pending when the guest ran on", i);
+		__GUEST_ASSERT(wait_irqs(VEC_COM1, before + 1, 2000), irq_count[VEC_COM1],
+			       before + 1, "byte %u: the pending interrupt never came", i);
+	}
+	GUEST_PRINTF("irq: COM1 THR-empty interrupt at once after each of %u writes", i);
+}
+
 static void com1(void)
 {
 	u8 iir;
@@ -77,6 +113,7 @@ static void com1(void)
 	__GUEST_ASSERT(wait_irqs(VEC_COM1, 1, 2000), irq_count[VEC_COM1], 1,
 		       "no COM1 THRE interrupt on IOAPIC pin 4 within 2 s (IIR 0x%02x, IER 0x%02x)",
 		       inb(COM1 + UART_IIR), inb(COM1 + UART_IER));
+	com1_thre_after_each_write();
 	iir = inb(COM1 + UART_IIR);
 	outb(COM1 + UART_IER, 0);
 	ioapic_route(4, VEC_COM1, true);

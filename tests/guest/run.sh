@@ -372,6 +372,7 @@ irq_run() {
 	expect_done
 	expect_err_line "guest: irq: LAPIC timer interrupt delivered"
 	expect_err_has "guest: irq: COM1 interrupt delivered on IOAPIC pin 4"
+	expect_err_line "guest: irq: COM1 THR-empty interrupt at once after each of 42 writes"
 }
 t_irq() {
 	irq_run

@@ -29,6 +29,7 @@ typedef int64_t s64;
 #define LAPIC_TPR		0x080
 #define LAPIC_EOI		0x0b0
 #define LAPIC_SVR		0x0f0
+#define LAPIC_IRR		0x200	/* 8 registers, 16 bytes apart, 32 vectors each */
 #define LAPIC_LVT_TIMER		0x320
 #define LAPIC_TIMER_INIT	0x380
 #define LAPIC_TIMER_CUR		0x390
