@@ -275,14 +275,19 @@ static void handle_mmio(struct vcpu *v)
 				     (unsigned long long)run->mmio.phys_addr, len);
 }
 
+/* The guest's rip for an error message; 0 when KVM cannot tell. */
+static unsigned long long vcpu_rip(struct vcpu *v)
+{
+	struct kvm_regs regs;
+
+	return ioctl(v->fd, KVM_GET_REGS, &regs) == 0 ? regs.rip : 0;
+}
+
 static void report_error_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
-	struct kvm_regs regs;
-	unsigned long long rip = 0;
+	unsigned long long rip = vcpu_rip(v);
 
-	if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
-		rip = regs.rip;
 	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
 		log_error("vcpu%u: KVM internal error, suberror %u, rip 0x%llx", v->index,
 			  run->internal.suberror, rip);
@@ -354,8 +359,12 @@ void *vcpu_thread(void *arg)
 			handle_mmio(v);
 			break;
 		case KVM_EXIT_SHUTDOWN:
-			/* Triple fault: what a PC does is reset. */
-			log_info("vcpu%u: triple fault, resetting", v->index);
+			/* Triple fault: what a PC does is reset, which ends a microVM
+			 * (status 0, as a reboot).  A warning, once per VM: unlike a
+			 * reboot the guest did not ask for it, and the rip is where
+			 * to start looking. */
+			log_warn("vcpu%u: triple fault at rip 0x%llx: the guest resets, "
+				 "which ends the VM", v->index, vcpu_rip(v));
 			vm_request_stop(vm, VM_STOP_RESET);
 			break;
 		case KVM_EXIT_SYSTEM_EVENT:

@@ -122,7 +122,7 @@ static const struct sandbox_rule vcpu_rules[] = {
 	COMMON_RULES,
 	/* vcpu_thread(): run the guest */
 	IOCTL(KVM_RUN),
-	/* report_error_exit(): rip for the error message */
+	/* report_error_exit() and a triple fault: rip for the message */
 	IOCTL(KVM_GET_REGS),
 	/* vm_irq_line() from device register writes (serial, RTC) */
 	IOCTL(KVM_IRQ_LINE),

@@ -41,6 +41,18 @@ ok() {
 	return 1
 }
 
+# no_init: WHY wait_console gave up -- ember's end and status, or the time
+# (not in $(...): only this shell can wait for ember)
+no_init() {
+	if kill -0 "$PID" 2>/dev/null; then
+		WHY="the guest did not reach init within ${TO}s"
+	else
+		wait "$PID"
+		WHY="ember ended (status $?) before the guest reached init"
+		PID=
+	fi
+}
+
 # dump [LINES]: the guest console, for a failure (the suite prints it)
 dump() {
 	echo "---- console of $(basename "$LT_LOG" .log) ----"
@@ -94,7 +106,7 @@ if ok api-start 204 PUT /actions '{"action_type":"InstanceStart"}' &&
    wait_console "as init process" "$TO"; then
 	lt_pass api-start "init after $(awk -v a="$t0" -v b="$(lt_now)" 'BEGIN { printf "%.1f", b - a }')s"
 else
-	lt_fail api-start "the guest did not reach init"; dump
+	no_init; lt_fail api-start "$WHY"; dump
 fi
 
 sleep 2
@@ -189,7 +201,7 @@ elif ok api-ctrl-alt-del 204 PUT /machine-config '{"vcpu_count":1,"mem_size_mib"
      ok api-ctrl-alt-del 204 PUT /boot-source "{\"kernel_image_path\":\"$dir/cloud-vmlinuz\",\"initrd_path\":\"$dir/initramfs.cpio.gz\",\"boot_args\":\"$CMDLINE\"}" &&
      ok api-ctrl-alt-del 204 PUT /actions '{"action_type":"InstanceStart"}'; then
 	if ! wait_console "as init process" "$TO"; then
-		lt_fail api-ctrl-alt-del "the guest did not reach init"; dump
+		no_init; lt_fail api-ctrl-alt-del "$WHY"; dump
 	elif sleep 2; ! kill -0 "$PID" 2>/dev/null; then
 		lt_fail api-ctrl-alt-del "ember ended before Ctrl-Alt-Del was sent"; dump 40
 	elif ok api-ctrl-alt-del 204 PUT /actions '{"action_type":"SendCtrlAltDel"}'; then
