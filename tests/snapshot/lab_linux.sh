@@ -17,7 +17,8 @@
 #   snap-create, snap-restore-time, snap-smp-1g   times, 1 vCPU/256 MiB and 2 vCPU/1 GiB
 #   snap-diff            restore, run the disk check, pause and write a diff
 #                        over the API; the diff restores to that later state
-#   snap-clones          ten clones of one snapshot at once, each writing its own disk
+#   snap-clones          ten clones of one snapshot at once (five in the TCG lab),
+#                        each writing its own disk
 dir=${1:?usage: lab_linux.sh DIR}
 for h in "$(dirname "$0")/labtest.sh" "$(dirname "$0")/../lab/labtest.sh"; do
 	[ -f "$h" ] && . "$h" && break
@@ -139,9 +140,13 @@ else
 	lt_skip snap-diff "no rawclient in $dir"
 fi
 
-# --- ten clones at once, each with its own disk --------------------------------------
+# --- clones at once, each with its own disk ------------------------------------------
+# Ten on a real-KVM host; five in the TCG lab, where a storm of nested VMs
+# is what most often brings out TCG's nested-SVM faults (docs/lab.md).
+N=10
+[ -n "${EMBER_LAB_TCG:-}" ] && N=5
 i=0
-while [ $i -lt 10 ]; do
+while [ $i -lt $N ]; do
 	fresh "c$i"
 	( cd "$W/c$i" && timeout -s KILL $((TO * 3)) "$EMBER" run --restore ../snap/l.snap \
 		--mem-file ../snap/l.mem --resume </dev/null >console.log 2>&1; echo "$?" >rc ) &
@@ -149,7 +154,7 @@ while [ $i -lt 10 ]; do
 done
 wait
 good=0 i=0 why=
-while [ $i -lt 10 ]; do
+while [ $i -lt $N ]; do
 	c=$W/c$i
 	if [ "$(cat "$c/rc")" = 0 ] && grep -q 'EMBER-CHECK disk PASS' "$c/console.log" &&
 		grep -q 'EMBER-CHECK rng PASS' "$c/console.log" && token_in "$c/disk.img" restored-5c3; then
@@ -161,10 +166,10 @@ while [ $i -lt 10 ]; do
 	i=$((i + 1))
 done
 clock=$(cat "$W"/c*/console.log | grep -c 'EMBER-CHECK uptime PASS')
-if [ $good = 10 ]; then
-	lt_pass snap-clones "10 of 10 wrote their own disk and read /dev/hwrng; clock check passed in $clock"
+if [ $good = $N ]; then
+	lt_pass snap-clones "$N of $N wrote their own disk and read /dev/hwrng; clock check passed in $clock"
 else
-	lt_fail snap-clones "$good of 10; $why"
+	lt_fail snap-clones "$good of $N; $why"
 	tr -d '\r' <"$LT_LOG" | tail -n 40
 fi
 
