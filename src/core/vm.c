@@ -191,15 +191,28 @@ static void add_emulated_cpuid(int kvm_fd, struct cpuid_table *t)
  * 25; 0.02 ms minimum) while the CPUID thread did KVM_GET_SUPPORTED_CPUID,
  * so nothing overlapped.  With one usable CPU, it is a plain thread.
  */
-static int start_helper(pthread_t *t, void *(*fn)(void *), void *arg)
+/* The host CPUs this process may run on, read once per build. */
+struct host_cpus {
+	cpu_set_t set;
+	unsigned int count;	/* 0: unknown */
+};
+
+static void host_cpus_read(struct host_cpus *h)
+{
+	h->count = sched_getaffinity(0, sizeof(h->set), &h->set) ? 0
+		   : (unsigned int)CPU_COUNT(&h->set);
+}
+
+static int start_helper(const struct host_cpus *h, pthread_t *t, void *(*fn)(void *),
+			void *arg)
 {
 	pthread_attr_t attr;
 	cpu_set_t set;
 	int cpu = sched_getcpu(), err;
 
-	if (cpu < 0 || sched_getaffinity(0, sizeof(set), &set) || CPU_COUNT(&set) < 2 ||
-	    !CPU_ISSET(cpu, &set))
+	if (cpu < 0 || h->count < 2 || !CPU_ISSET(cpu, &h->set))
 		return pthread_create(t, NULL, fn, arg);
+	set = h->set;
 	CPU_CLR(cpu, &set);
 	if (pthread_attr_init(&attr))
 		return pthread_create(t, NULL, fn, arg);
@@ -277,20 +290,10 @@ static void *vcpu_setup_thread(void *arg)
 	return NULL;
 }
 
-/* Host CPUs this process may run on (1 when unknown). */
-static unsigned int usable_host_cpus(void)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return 1;
-	return CPU_COUNT(&set) > 0 ? (unsigned int)CPU_COUNT(&set) : 1;
-}
-
 #define VCPU_SETUP_MAX_HELPERS 7
 
-static int create_vcpus(struct vm *vm, const struct cpuid_table *supported, int tsc_khz,
-			unsigned int *failed)
+static int create_vcpus(struct vm *vm, const struct host_cpus *host,
+			const struct cpuid_table *supported, int tsc_khz, unsigned int *failed)
 {
 	struct vcpu_setup s = { .vm = vm, .supported = supported };
 	pthread_t helpers[VCPU_SETUP_MAX_HELPERS];
@@ -310,14 +313,14 @@ static int create_vcpus(struct vm *vm, const struct cpuid_table *supported, int 
 	atomic_init(&s.next, 0);
 	atomic_init(&s.err, 0);
 	atomic_init(&s.failed, 0);
-	want = vm->nvcpus > 1 ? usable_host_cpus() - 1 : 0;
+	want = vm->nvcpus > 1 && host->count > 1 ? host->count - 1 : 0;
 	if (want > vm->nvcpus - 1)
 		want = vm->nvcpus - 1;
 	if (want > VCPU_SETUP_MAX_HELPERS)
 		want = VCPU_SETUP_MAX_HELPERS;
 	/* A helper that cannot start only costs parallelism. */
 	while (nhelpers < want &&
-	       start_helper(&helpers[nhelpers], vcpu_setup_thread, &s) == 0)
+	       start_helper(host, &helpers[nhelpers], vcpu_setup_thread, &s) == 0)
 		nhelpers++;
 	setup_vcpus_from_counter(&s);
 	for (unsigned int i = 0; i < nhelpers; i++)
@@ -408,6 +411,7 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 	int out_fd;
 	struct cpuid_table *supported = NULL;
 	struct cpuid_fetch fetch = { .err = -EINVAL };
+	struct host_cpus host;
 	pthread_t fetch_thread;
 	bool fetching = false;
 	uint8_t *kernel = NULL, *initrd = NULL;
@@ -475,11 +479,12 @@ static int build(struct vm *vm, const struct vm_config *cfg, struct snap_restore
 			FAIL("out of memory");
 		}
 	}
+	host_cpus_read(&host);
 	fetch.kvm_fd = vm->kvm_fd;
 	fetch.table = supported;
 	fetch.seccomp = !cfg->no_seccomp;
 	if (fetch.table || fetch.seccomp) {
-		fetching = start_helper(&fetch_thread, cpuid_fetch_thread, &fetch) == 0;
+		fetching = start_helper(&host, &fetch_thread, cpuid_fetch_thread, &fetch) == 0;
 		if (!fetching)
 			cpuid_fetch_thread(&fetch);
 	}
@@ -652,7 +657,7 @@ vcpus:
 	if (err)
 		FAIL("KVM_GET_SUPPORTED_CPUID failed: %s", strerror(-err));
 	tsc_khz = snap ? -1 : ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ) > 0 ? 0 : -1;
-	err = create_vcpus(vm, snap ? NULL : supported, tsc_khz, &failed_vcpu);
+	err = create_vcpus(vm, &host, snap ? NULL : supported, tsc_khz, &failed_vcpu);
 	if (err == -ENOENT)
 		FAIL("cannot configure vCPU %u: the CPU template changes a CPUID leaf or MSR that "
 		     "KVM does not support (the log names it)", failed_vcpu);
