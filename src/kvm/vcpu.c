@@ -358,15 +358,25 @@ void *vcpu_thread(void *arg)
 		case KVM_EXIT_MMIO:
 			handle_mmio(v);
 			break;
-		case KVM_EXIT_SHUTDOWN:
+		case KVM_EXIT_SHUTDOWN: {
 			/* Triple fault: what a PC does is reset, which ends a microVM
 			 * (status 0, as a reboot).  A warning, once per VM: unlike a
-			 * reboot the guest did not ask for it, and the rip is where
-			 * to start looking. */
-			log_warn("vcpu%u: triple fault at rip 0x%llx: the guest resets, "
-				 "which ends the VM", v->index, vcpu_rip(v));
+			 * reboot the guest did not ask for it.  On Intel the rip is
+			 * where to start looking; KVM on AMD has already INITed the
+			 * vCPU (its VMCB is undefined after a shutdown), so there the
+			 * rip is the reset vector and says nothing. */
+			unsigned long long rip = vcpu_rip(v);
+
+			if (rip == 0xfff0)
+				log_warn("vcpu%u: triple fault (the vCPU is already at the reset "
+					 "vector, as KVM on AMD reports it): the guest resets, "
+					 "which ends the VM", v->index);
+			else
+				log_warn("vcpu%u: triple fault at rip 0x%llx: the guest resets, "
+					 "which ends the VM", v->index, rip);
 			vm_request_stop(vm, VM_STOP_RESET);
 			break;
+		}
 		case KVM_EXIT_SYSTEM_EVENT:
 			vm_request_stop(vm, v->run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN
 						    ? VM_STOP_POWEROFF : VM_STOP_RESET);

@@ -426,7 +426,7 @@ triple_fault_run() {
 	vm triple_fault --mem 64 --cmdline "op=$1"
 	expect_rc 0
 	expect_err_has "guest: triple_fault: empty IDT, then $1"
-	expect_err_has "triple fault at rip 0x"
+	expect_err_has "vcpu0: triple fault"
 	expect_no_done
 	expect_err_lacks "guest: abort"
 }
