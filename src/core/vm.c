@@ -178,6 +178,18 @@ static void add_emulated_cpuid(int kvm_fd, struct cpuid_table *t)
 		leaf1->ecx |= 1u << 24;
 }
 
+/* The host CPUs this process may run on, read once per build. */
+struct host_cpus {
+	cpu_set_t set;
+	unsigned int count;	/* 0: unknown */
+};
+
+static void host_cpus_read(struct host_cpus *h)
+{
+	h->count = sched_getaffinity(0, sizeof(h->set), &h->set) ? 0
+		   : (unsigned int)CPU_COUNT(&h->set);
+}
+
 /*
  * KVM_GET_SUPPORTED_CPUID is the most expensive ioctl of start-up here
  * (~0.45 ms, more than VM + memory + irqchip together), and nothing needs its
@@ -191,18 +203,6 @@ static void add_emulated_cpuid(int kvm_fd, struct cpuid_table *t)
  * 25; 0.02 ms minimum) while the CPUID thread did KVM_GET_SUPPORTED_CPUID,
  * so nothing overlapped.  With one usable CPU, it is a plain thread.
  */
-/* The host CPUs this process may run on, read once per build. */
-struct host_cpus {
-	cpu_set_t set;
-	unsigned int count;	/* 0: unknown */
-};
-
-static void host_cpus_read(struct host_cpus *h)
-{
-	h->count = sched_getaffinity(0, sizeof(h->set), &h->set) ? 0
-		   : (unsigned int)CPU_COUNT(&h->set);
-}
-
 static int start_helper(const struct host_cpus *h, pthread_t *t, void *(*fn)(void *),
 			void *arg)
 {
