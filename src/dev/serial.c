@@ -8,9 +8,7 @@
 
 #include "core/vm.h"
 #include "dev/serial.h"
-#include "kvm/coalesced.h"
 #include "snapshot/format.h"
-#include "util/log.h"
 
 #define UART_RBR 0	/* read: receive buffer; write: THR */
 #define UART_IER 1
@@ -54,19 +52,6 @@ struct serial {
 	size_t tx_len;
 	unsigned int panic_match;
 	int irq_level;
-	/*
-	 * THR writes go through KVM's coalesced ring (no exit) while the guest
-	 * transmits by polling LSR, as Linux's console and early boot do.
-	 * Interrupt-driven transmission writes a FIFO's worth and then waits
-	 * for the THR-empty interrupt with no further exit, so the bytes -- and
-	 * the interrupt they raise -- would wait for the flush timer, and a
-	 * guest that reboots right after `echo` would lose its line.  So the
-	 * first time the guest enables that interrupt THR writes exit again,
-	 * for good: the interrupt then follows each write at once, as on
-	 * Firecracker or QEMU.  Linux enables it when it opens the console tty,
-	 * just before /init.
-	 */
-	bool thr_coalesced;
 };
 
 static void write_all(int fd, const uint8_t *p, size_t n)
@@ -126,21 +111,11 @@ static void tx_byte_locked(struct serial *s, uint8_t c)
 		flush_locked(s);
 }
 
-static void serial_stop_coalescing(struct serial *s)
-{
-	int err = coalesced_remove_zone(s->vm->coalesced, SERIAL_COM1_BASE, 1, true);
-
-	/* Not expected; output then still arrives, paced by the flush timer. */
-	if (err)
-		log_warn("serial: cannot stop coalescing THR writes: %s", strerror(-err));
-}
-
 static void serial_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 			  bool is_write)
 {
 	struct serial *s = opaque;
 	uint8_t v = data[0];
-	bool stop_coalescing = false;
 
 	if (len != 1)
 		return;	/* 8250 registers are byte-wide; others read as 0xff */
@@ -166,10 +141,6 @@ static void serial_access(void *opaque, uint64_t off, uint8_t *data, uint32_t le
 					s->thr_ipending = true;
 				s->ier = v & 0x0f;
 				flush_locked(s);	/* the tty driver toggles IER per burst */
-				if ((v & IER_THRI) && s->thr_coalesced) {
-					s->thr_coalesced = false;
-					stop_coalescing = true;
-				}
 			}
 			break;
 		case UART_IIR:
@@ -207,9 +178,6 @@ static void serial_access(void *opaque, uint64_t off, uint8_t *data, uint32_t le
 		case UART_LCR: v = s->lcr; break;
 		case UART_MCR: v = s->mcr; break;
 		case UART_LSR:
-			/* Polled output reads LSR before each THR write. */
-			if (s->thr_coalesced)
-				coalesced_expect_writes(s->vm->coalesced);
 			v = LSR_THRE | LSR_TEMT | (s->rx_count ? LSR_DR : 0);
 			break;
 		case UART_MSR:
@@ -226,12 +194,6 @@ static void serial_access(void *opaque, uint64_t off, uint8_t *data, uint32_t le
 	}
 	update_irq_locked(s);
 	pthread_mutex_unlock(&s->lock);
-	/* Outside the lock: a drain delivers queued THR bytes through here.
-	 * This vCPU drained before its exit was handled and cannot write THR
-	 * until it returns; another vCPU's queued bytes go out at the next
-	 * drain, before any write that exits. */
-	if (stop_coalescing)
-		serial_stop_coalescing(s);
 }
 
 size_t serial_input(struct serial *s, const uint8_t *buf, size_t len)
@@ -286,7 +248,6 @@ int serial_restore(struct serial *s, struct snap_reader *r)
 	bool thri = false;
 	const uint8_t *rx = NULL;
 	size_t n = 0;
-	bool stop;
 
 	if (snap_get_u32_range(r, SER_IER, 0, 0x0f, &ier) ||
 	    snap_get_u32_range(r, SER_LCR, 0, 0xff, &lcr) ||
@@ -313,12 +274,7 @@ int serial_restore(struct serial *s, struct snap_reader *r)
 	s->rx_count = (unsigned int)n;
 	/* The line level itself is restored with the interrupt controllers. */
 	s->irq_level = (int)level;
-	stop = (ier & IER_THRI) && s->thr_coalesced;
-	if (stop)
-		s->thr_coalesced = false;
 	pthread_mutex_unlock(&s->lock);
-	if (stop)
-		serial_stop_coalescing(s);
 	return 0;
 }
 
@@ -339,9 +295,17 @@ int serial_create(struct vm *vm, int out_fd, struct serial **out)
 		serial_destroy(s);
 		return err;
 	}
-	/* Offset 0 only: THR, or DLL with DLAB set; reading it exits, which
-	 * delivers the queued writes first. */
-	s->thr_coalesced = coalesced_add_zone(vm->coalesced, SERIAL_COM1_BASE, 1, true) == 0;
+	/*
+	 * THR is not coalesced: interrupt-driven transmission (Linux's tty,
+	 * from the console's open on) writes a FIFO's worth and waits for the
+	 * THR-empty interrupt with no further exit, so queued bytes and their
+	 * interrupt waited for the flush timer and a guest that rebooted right
+	 * after `echo` lost its line.  Switching the zone off at the guest's
+	 * first THR-empty enable fixed that, but unregistering a zone while
+	 * the VM runs left restored clones hanging in the lab
+	 * (docs/performance.md); each THR write exits, as on Firecracker or
+	 * QEMU, and the interrupt follows it at once.
+	 */
 	*out = s;
 	return 0;
 }

@@ -15,16 +15,13 @@
 
 /*
  * Why a timer: a coalesced write does not exit, so it reaches its device at
- * the next exit of any vCPU.  Polled output exits soon after (Linux reads
- * LSR before each THR write, or each FIFO's worth, and IER when a line
- * ends), but a guest may write and then idle in HLT, which KVM handles
- * without exiting, even as its very first instructions.  (Interrupt-driven
- * output would wait for a THR-empty interrupt that only the delivery
- * raises; dev/serial.c stops coalescing THR when the guest turns that
- * interrupt on.)  So the ring is also drained by a timer:
- * every 5 ms while the guest writes or touches the UART, backing off to
- * once a second when there is nothing to drain, so an idle VM costs one
- * wake-up a second and no output waits longer than that.
+ * the next exit of any vCPU.  For the CMOS index the data access that
+ * follows always exits, but a guest may write and then idle in HLT, which
+ * KVM handles without exiting, and a later zone may not be followed by an
+ * exit at all.  So the ring is also drained by a timer: every 5 ms while
+ * there is something to drain, backing off to once a second when there is
+ * nothing, so an idle VM costs one wake-up a second and no queued write
+ * waits longer than that.
  */
 #define FLUSH_FAST_NS	5000000L
 #define FLUSH_SLOW_NS	1000000000L
@@ -34,7 +31,7 @@ struct coalesced {
 	int max_entries;	/* 0: KVM cannot coalesce */
 	long ring_offset;	/* bytes into the vCPU mapping */
 	bool pio;		/* KVM_CAP_COALESCED_PIO */
-	atomic_uint nzones;	/* read by coalesced_expect_writes() on any thread */
+	unsigned int nzones;
 	struct kvm_coalesced_mmio_ring *_Atomic ring;
 	pthread_mutex_t lock;	/* one consumer at a time keeps the order */
 	int timer_fd;
@@ -91,18 +88,6 @@ static void arm(struct coalesced *c, long ns)
 		(void)timerfd_settime(c->timer_fd, 0, &its, NULL);
 }
 
-void coalesced_expect_writes(struct coalesced *c)
-{
-	long was;
-
-	if (!c || !c->nzones ||
-	    atomic_load_explicit(&c->interval_ns, memory_order_relaxed) == FLUSH_FAST_NS)
-		return;
-	was = atomic_exchange(&c->interval_ns, FLUSH_FAST_NS);
-	if (was != FLUSH_FAST_NS)
-		arm(c, FLUSH_FAST_NS);
-}
-
 static void on_flush_timer(void *opaque, uint32_t events)
 {
 	struct coalesced *c = opaque;
@@ -114,9 +99,7 @@ static void on_flush_timer(void *opaque, uint32_t events)
 		return;
 	was = atomic_load(&c->interval_ns);
 	next = drain(c) > 0 ? FLUSH_FAST_NS : MIN(was * 2, FLUSH_SLOW_NS);
-	/* A vCPU that asked for the fast period meanwhile keeps it. */
-	if (!atomic_compare_exchange_strong(&c->interval_ns, &was, next))
-		next = FLUSH_FAST_NS;
+	atomic_store(&c->interval_ns, next);
 	arm(c, next);
 }
 
@@ -166,16 +149,6 @@ int coalesced_add_zone(struct coalesced *c, uint64_t addr, uint32_t len, bool pi
 	if (ioctl(c->vm->vm_fd, KVM_REGISTER_COALESCED_MMIO, &z) < 0)
 		return -errno;
 	c->nzones++;
-	return 0;
-}
-
-int coalesced_remove_zone(struct coalesced *c, uint64_t addr, uint32_t len, bool pio)
-{
-	struct kvm_coalesced_mmio_zone z = { .addr = addr, .size = len, .pio = pio };
-
-	if (ioctl(c->vm->vm_fd, KVM_UNREGISTER_COALESCED_MMIO, &z) < 0)
-		return -errno;
-	c->nzones--;
 	return 0;
 }
 

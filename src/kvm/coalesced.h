@@ -27,25 +27,10 @@ void coalesced_destroy(struct coalesced *c);
  */
 int coalesced_add_zone(struct coalesced *c, uint64_t addr, uint32_t len, bool pio);
 
-/*
- * Make writes to a zone taken by coalesced_add_zone() exit again, from the
- * next write on; writes already queued are still delivered in order by the
- * next drain.  Called on a vCPU thread (seccomp allows it there) or before
- * the VM runs.  0 / -errno.
- */
-int coalesced_remove_zone(struct coalesced *c, uint64_t addr, uint32_t len, bool pio);
-
 /* Point at the ring (in vCPU 0's kvm_run mapping) once vCPU 0 exists. */
 void coalesced_attach_ring(struct coalesced *c, void *vcpu0_run);
 
 /* Deliver everything in the ring now (any thread). */
 void coalesced_drain(struct coalesced *c);
-
-/*
- * The guest is about to write a coalesced register whose effect it may
- * wait for without another exit (the UART's THR after a polled LSR read):
- * put the flush timer on its fast period.  Cheap when it is there already.
- */
-void coalesced_expect_writes(struct coalesced *c);
 
 #endif

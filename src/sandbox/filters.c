@@ -132,13 +132,8 @@ static const struct sandbox_rule vcpu_rules[] = {
 	 * resets disarm the rate-limiter timers */
 	IOCTL(TUNSETOFFLOAD),
 	ALLOW(io_uring_enter),
-	/* ...and the rate-limiter timers; UART LSR reads put the coalesced-I/O
-	 * flush timer on its fast period (coalesced_expect_writes() in
-	 * kvm/coalesced.c) */
+	/* ...and the rate-limiter timers */
 	ARG_EQ(timerfd_settime, 1, 0),
-	/* the guest's first IER write enabling the THR-empty interrupt makes
-	 * THR writes exit again (serial_stop_coalescing() in dev/serial.c) */
-	IOCTL(KVM_UNREGISTER_COALESCED_MMIO),
 	/* a virtio-vsock reset (virtio/vsock/vsock.c vsock_reset() -> conn_free()
 	 * -> close_host()) closes the host sides of open streams: loop_del_fd()
 	 * takes them off the event loop, then close().  Linux resets the device
