@@ -581,7 +581,7 @@ devices:
 	 *    announce themselves on the command line.  First the event loop:
 	 *    devices register kicks, timers and backend fds on it; then the
 	 *    coalesced-write state, whose flush timer is on the loop and in
-	 *    which the UART and the RTC take their write-only registers
+	 *    which the RTC takes its write-only index port
 	 *    (docs/performance.md).  Without KVM support those writes exit. */
 	err = loop_init(&vm->loop);
 	if (err)

@@ -35,7 +35,7 @@ struct coalesced {
 	struct kvm_coalesced_mmio_ring *_Atomic ring;
 	pthread_mutex_t lock;	/* one consumer at a time keeps the order */
 	int timer_fd;
-	atomic_long interval_ns;	/* the flush timer's current period */
+	long interval_ns;	/* the flush timer's period; event-loop thread only */
 };
 
 static void deliver(void *opaque, bool pio, uint64_t addr, const uint8_t *data, uint32_t len)
@@ -92,15 +92,12 @@ static void on_flush_timer(void *opaque, uint32_t events)
 {
 	struct coalesced *c = opaque;
 	uint64_t ticks;
-	long was, next;
 
 	(void)events;
 	if (read(c->timer_fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return;
-	was = atomic_load(&c->interval_ns);
-	next = drain(c) > 0 ? FLUSH_FAST_NS : MIN(was * 2, FLUSH_SLOW_NS);
-	atomic_store(&c->interval_ns, next);
-	arm(c, next);
+	c->interval_ns = drain(c) > 0 ? FLUSH_FAST_NS : MIN(c->interval_ns * 2, FLUSH_SLOW_NS);
+	arm(c, c->interval_ns);
 }
 
 int coalesced_create(struct vm *vm, struct coalesced **out)
@@ -114,7 +111,7 @@ int coalesced_create(struct vm *vm, struct coalesced **out)
 	c->timer_fd = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	atomic_init(&c->ring, NULL);
-	atomic_init(&c->interval_ns, FLUSH_FAST_NS);
+	c->interval_ns = FLUSH_FAST_NS;
 	r = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
 	/* The ring is page r of the vCPU mapping; the mapping must cover it. */
 	if (r > 0 && (long)(r + 1) * sysconf(_SC_PAGESIZE) <= vm->run_size) {
