@@ -19,7 +19,7 @@ run_suite() {	# name, timeout seconds, command...
 	timeout -k 10 "$limit" "$@" >"$log" 2>&1
 	rc=$?
 	end=$(date +%s)
-	grep -E '^(PASS|FAIL|SKIP)' "$log"
+	grep -E '^(PASS|FAIL|SKIP|NOTE)' "$log"
 	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	p=$(printf '%s' "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p')
 	f=$(printf '%s' "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')

@@ -40,21 +40,30 @@ fi
 "$here/lab.sh" run --files "$files" "$@" --timeout "${LAB_TIMEOUT:-1200}" --log "$log" --verbose > "$log.out" 2>&1
 rc=$?
 echo "lab: serial log $log"
-# LAB-RESULT NAME STATUS [REASON] -> the PASS:/FAIL:/SKIP: lines run-all.sh counts
+# LAB-RESULT NAME STATUS [REASON] -> the PASS:/FAIL:/SKIP: lines run-all.sh counts.
+# After a lab restart (lab.sh) the interrupted script runs again: a test reported twice
+# counts once, with its worse result (FAIL over PASS over SKIP), so a restart never hides
+# a failure.
 awk -v rc="$rc" '
+	function rank(x) { return x == "FAIL" ? 3 : x == "PASS" ? 2 : 1 }
 	/^LAB-RESULT / {
 		name = $2; st = $3; why = ""
+		if (st != "PASS" && st != "SKIP") st = "FAIL"
 		for (i = 4; i <= NF; i++) why = why (i > 4 ? " " : "") $i
-		if (st == "PASS") { p++; print "PASS: " name (why != "" ? " (" why ")" : "") }
-		else if (st == "SKIP") { s++; print "SKIP: " name ": " why }
-		else { f++; print "FAIL: " name ": " why }
+		if ((name in res) && rank(st) <= rank(res[name])) next
+		res[name] = st
+		if (st == "PASS") print "PASS: " name (why != "" ? " (" why ")" : "")
+		else if (st == "SKIP") print "SKIP: " name ": " why
+		else print "FAIL: " name ": " why
 		next
 	}
 	/^---- console of/ { show = 1 }
 	show || /^lab\.sh: / || /^  \| / { print }
+	/^lab\.sh: NOTE: / { sub(/^lab\.sh: /, ""); print }
 	/^lab\.sh: / || /^  \| / { tail = tail $0 "\n" }
 	/^---- end ----/ { show = 0 }
 	END {
+		for (n in res) { if (res[n] == "PASS") p++; else if (res[n] == "SKIP") s++; else f++ }
 		# the FAIL line first, then why: run-all.sh shows the lines after each FAIL
 		if (rc != 0 && f == 0) { print "FAIL: lab: tests/lab/lab.sh exited " rc; printf "%s", tail; f++ }
 		printf "lab: %d passed, %d failed, %d skipped\n", p, f, s
