@@ -25,7 +25,8 @@ lt_vm() {
 	LT_LOG="$LT_LOGDIR/$_name.log"
 	LT_T0=$(lt_now)
 	# stdin from /dev/null, console lines prefixed with the uptime at which they arrived
-	{ timeout -s KILL "$_to" "$@" < /dev/null 2>&1; echo "LT-STATUS $?"; } |
+	# LT-STATUS on a line of its own even when the console ends mid-line
+	{ timeout -s KILL "$_to" "$@" < /dev/null 2>&1; printf '\nLT-STATUS %s\n' "$?"; } |
 		while IFS= read -r _line; do
 			read -r _t _ < /proc/uptime
 			printf '%s %s\n' "$_t" "${_line%"$LT_CR"}"
