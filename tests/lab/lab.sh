@@ -164,7 +164,7 @@ boot_lab() {
 	left=$(( timeout - ($(date +%s) - start) ))
 	[ "$left" -ge 60 ] || left=60
 	timeout --kill-after=10 "$left" "${LAB_QEMU:-qemu-system-x86_64}" "${qemu_data[@]}" -accel "tcg,thread=${LAB_TCG_THREAD:-multi}" \
-		-cpu max -smp "$smp" -m "$mem" \
+		-cpu "${LAB_CPU:-max}" -smp "$smp" -m "$mem" \
 		-nographic -no-reboot -nodefaults -serial stdio -serial "file:$work/heartbeat.log" \
 		-monitor "unix:$work/monitor.sock,server=on,wait=off" -pidfile "$work/qemu.pid" \
 		-kernel "$base/vmlinuz" -initrd "$work/lab-run.cpio" \
