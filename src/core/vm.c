@@ -580,9 +580,9 @@ devices:
 	/* 6. Devices: legacy ones in port order, then virtio-mmio slots, which
 	 *    announce themselves on the command line.  First the event loop:
 	 *    devices register kicks, timers and backend fds on it; then the
-	 *    coalesced-write state, whose flush timer is on the loop and in
-	 *    which the RTC takes its write-only index port
-	 *    (docs/performance.md).  Without KVM support those writes exit. */
+	 *    coalesced-write state, in which the RTC takes its write-only
+	 *    index port (docs/performance.md).  Without KVM support those
+	 *    writes exit. */
 	err = loop_init(&vm->loop);
 	if (err)
 		FAIL("epoll: %s", strerror(-err));

@@ -299,7 +299,7 @@ int serial_create(struct vm *vm, int out_fd, struct serial **out)
 	 * THR is not coalesced: interrupt-driven transmission (Linux's tty,
 	 * from the console's open on) writes a FIFO's worth and waits for the
 	 * THR-empty interrupt with no further exit, so queued bytes and their
-	 * interrupt waited for the flush timer and a guest that rebooted right
+	 * interrupt waited for a flush timer (since removed) and a guest that rebooted right
 	 * after `echo` lost its line.  Switching the zone off at the guest's
 	 * first THR-empty enable fixed that, but unregistering a zone while
 	 * the VM runs left restored clones hanging in the lab

@@ -3,9 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "core/vm.h"
@@ -14,18 +12,16 @@
 #include "util/log.h"
 
 /*
- * Why a timer: a coalesced write does not exit, so it reaches its device at
- * the next exit of any vCPU.  For the CMOS index the data access that
- * follows always exits, but a guest may write and then idle in HLT, which
- * KVM handles without exiting, and a later zone may not be followed by an
- * exit at all.  So the ring is also drained by a timer: every 5 ms while
- * there is something to drain, backing off to once a second when there is
- * nothing, so an idle VM costs one wake-up a second and no queued write
- * waits longer than that.
+ * No timer drains the ring: a coalesced write reaches its device when any
+ * vCPU next exits (before that exit is handled) or when the VM pauses or
+ * stops, so a zone may only cover a register whose writes nobody can
+ * observe before such an exit.  The one zone, the CMOS index port, is only
+ * ever read back through the data port, which always exits.  An earlier
+ * zone on COM1's THR needed a flush timer on the event loop (a guest could
+ * write a line and halt without exiting); that zone is gone
+ * (docs/performance.md) and with it the timer, its file descriptor and the
+ * once-a-second wake-up of every idle VM.
  */
-#define FLUSH_FAST_NS	5000000L
-#define FLUSH_SLOW_NS	1000000000L
-
 struct coalesced {
 	struct vm *vm;
 	int max_entries;	/* 0: KVM cannot coalesce */
@@ -34,8 +30,6 @@ struct coalesced {
 	unsigned int nzones;
 	struct kvm_coalesced_mmio_ring *_Atomic ring;
 	pthread_mutex_t lock;	/* one consumer at a time keeps the order */
-	int timer_fd;
-	long interval_ns;	/* the flush timer's period; event-loop thread only */
 };
 
 static void deliver(void *opaque, bool pio, uint64_t addr, const uint8_t *data, uint32_t len)
@@ -78,40 +72,16 @@ void coalesced_drain(struct coalesced *c)
 		(void)drain(c);
 }
 
-static void arm(struct coalesced *c, long ns)
-{
-	struct itimerspec its = {
-		.it_value = { .tv_sec = ns / 1000000000L, .tv_nsec = ns % 1000000000L },
-	};
-
-	if (c->timer_fd >= 0)
-		(void)timerfd_settime(c->timer_fd, 0, &its, NULL);
-}
-
-static void on_flush_timer(void *opaque, uint32_t events)
-{
-	struct coalesced *c = opaque;
-	uint64_t ticks;
-
-	(void)events;
-	if (read(c->timer_fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-		return;
-	c->interval_ns = drain(c) > 0 ? FLUSH_FAST_NS : MIN(c->interval_ns * 2, FLUSH_SLOW_NS);
-	arm(c, c->interval_ns);
-}
-
 int coalesced_create(struct vm *vm, struct coalesced **out)
 {
 	struct coalesced *c = calloc(1, sizeof(*c));
-	int r, err;
+	int r;
 
 	if (!c)
 		return -ENOMEM;
 	c->vm = vm;
-	c->timer_fd = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	atomic_init(&c->ring, NULL);
-	c->interval_ns = FLUSH_FAST_NS;
 	r = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
 	/* The ring is page r of the vCPU mapping; the mapping must cover it. */
 	if (r > 0 && (long)(r + 1) * sysconf(_SC_PAGESIZE) <= vm->run_size) {
@@ -121,20 +91,9 @@ int coalesced_create(struct vm *vm, struct coalesced **out)
 					sizeof(struct kvm_coalesced_mmio_ring)) /
 				       sizeof(struct kvm_coalesced_mmio));
 		c->pio = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) > 0;
-		c->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (c->timer_fd < 0) {
-			err = -errno;
-			goto fail;
-		}
-		err = loop_add_fd(&vm->loop, c->timer_fd, EPOLLIN, on_flush_timer, c);
-		if (err)
-			goto fail;
 	}
 	*out = c;
 	return 0;
-fail:
-	coalesced_destroy(c);
-	return err;
 }
 
 int coalesced_add_zone(struct coalesced *c, uint64_t addr, uint32_t len, bool pio)
@@ -155,17 +114,12 @@ void coalesced_attach_ring(struct coalesced *c, void *vcpu0_run)
 		return;	/* also when KVM cannot coalesce: no zone was taken */
 	atomic_store(&c->ring, (struct kvm_coalesced_mmio_ring *)((uint8_t *)vcpu0_run +
 								   c->ring_offset));
-	arm(c, FLUSH_FAST_NS);	/* the guest may write before its first exit */
 }
 
 void coalesced_destroy(struct coalesced *c)
 {
 	if (!c)
 		return;
-	if (c->timer_fd >= 0) {
-		loop_del_fd(&c->vm->loop, c->timer_fd);
-		close(c->timer_fd);
-	}
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

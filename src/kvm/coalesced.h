@@ -11,7 +11,7 @@ struct vm;
 struct coalesced;
 
 /*
- * Create the VM's coalescing state; its flush timer goes on vm->loop.
+ * Create the VM's coalescing state.
  * Without KVM support (no KVM_CAP_COALESCED_MMIO / _PIO) every call below
  * is a no-op and the registers exit as before.  0 / -errno.
  */
@@ -21,8 +21,10 @@ void coalesced_destroy(struct coalesced *c);
 /*
  * Let guest writes to [addr, addr+len) (ports when `pio`) collect in the
  * ring; they reach the bus, in order, before the next exit of any vCPU is
- * handled, or from the flush timer.  Only for registers whose writes have
- * no effect the guest can see before its next exit (docs/performance.md).
+ * handled or when the VM pauses or stops; nothing drains it otherwise.  So
+ * only for registers whose writes nothing can observe before some vCPU
+ * exits again, such as an index register read back only through a data
+ * port that exits (docs/performance.md).
  * 0, or -errno (not fatal: the writes then simply exit).
  */
 int coalesced_add_zone(struct coalesced *c, uint64_t addr, uint32_t len, bool pio);

@@ -78,8 +78,7 @@ static const struct sandbox_rule vmm_rules[] = {
 	/* virtio-rng (virtio/rng.c): guest entropy */
 	ALLOW(getrandom),
 	/* rate-limiter timers (blk, net, rng), balloon statistics, metrics period
-	 * (core/vmm.c), the coalesced-I/O flush timer (kvm/coalesced.c);
-	 * relative times only */
+	 * (core/vmm.c); relative times only */
 	ARG_EQ(timerfd_settime, 1, 0),
 	/* console_detach(): tcsetattr() restores the terminal */
 	IOCTL(TCGETS), IOCTL(TCSETS), IOCTL(TCSETSW), IOCTL(TCSETSF),

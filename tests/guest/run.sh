@@ -331,9 +331,10 @@ EOF
 	grep -q "loopback" "$TMP/out.lf" && fail_because "bytes sent in loopback mode reached stdout"
 }
 
-# A guest that writes COM1 and then never exits again (ember takes THR
-# writes without an exit): the flush timer must still get the line out
-# while the VM runs; ember is stopped by the test.
+# A guest that writes COM1 blindly and then halts for good with interrupts
+# off: every byte must reach stdout while the VM still runs (a guard against
+# ever again holding THR writes back until a later exit: docs/performance.md);
+# ember is stopped by the test.
 t_serial_idle() {
 	_elf=$GDIR/serial_idle.elf
 	[ -f "$_elf" ] || { missing="$_elf is missing (make -C tests/guest)"; return; }

@@ -3,10 +3,10 @@
 #include "guest.h"
 
 /*
- * ember takes THR writes without an exit and delivers them at the next exit
- * or from a flush timer.  This guest gives it no next exit: it never reads
- * the UART and halts with interrupts off, which KVM handles in the kernel.
- * The host test checks the line reaches stdout while the VM still runs.
+ * Were THR writes held back until a later exit (coalesced, as they once
+ * were), this guest would give them none: it never reads the UART and
+ * halts with interrupts off, which KVM handles in the kernel.  The host
+ * test checks the line reaches stdout while the VM still runs.
  */
 static void put_blind(const char *s)
 {
