@@ -299,8 +299,8 @@ int serial_create(struct vm *vm, int out_fd, struct serial **out)
 	 * THR is not coalesced: interrupt-driven transmission (Linux's tty,
 	 * from the console's open on) writes a FIFO's worth and waits for the
 	 * THR-empty interrupt with no further exit, so queued bytes and their
-	 * interrupt waited for a flush timer (since removed) and a guest that rebooted right
-	 * after `echo` lost its line.  Switching the zone off at the guest's
+	 * interrupt waited for a flush timer (since removed) and a guest that
+	 * rebooted right after `echo` lost its line.  Switching the zone off at the guest's
 	 * first THR-empty enable fixed that, but unregistering a zone while
 	 * the VM runs left restored clones hanging in the lab
 	 * (docs/performance.md); each THR write exits, as on Firecracker or

@@ -43,33 +43,24 @@ static void deliver(void *opaque, bool pio, uint64_t addr, const uint8_t *data, 
 			  (unsigned long long)addr);
 }
 
-static int drain(struct coalesced *c)
+void coalesced_drain(struct coalesced *c)
 {
-	struct kvm_coalesced_mmio_ring *ring = atomic_load(&c->ring);
-	int n;
+	struct kvm_coalesced_mmio_ring *ring = c ? atomic_load(&c->ring) : NULL;
 
 	if (!ring)
-		return 0;
+		return;
 	/* Fast path on every exit: nothing queued. */
 	if (__atomic_load_n(&ring->first, __ATOMIC_RELAXED) ==
 	    __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE))
-		return 0;
+		return;
 	pthread_mutex_lock(&c->lock);
-	n = coalesced_ring_drain(ring, (uint32_t)c->max_entries, deliver, c);
-	if (n < 0) {
+	if (coalesced_ring_drain(ring, (uint32_t)c->max_entries, deliver, c) < 0) {
 		/* Only the kernel writes `last`; never expected.  Stop using the
 		 * ring rather than read outside it; the zones then stay silent. */
 		log_error("coalesced ring indices out of range; ring disabled");
 		atomic_store(&c->ring, NULL);
 	}
 	pthread_mutex_unlock(&c->lock);
-	return n;
-}
-
-void coalesced_drain(struct coalesced *c)
-{
-	if (c)
-		(void)drain(c);
 }
 
 int coalesced_create(struct vm *vm, struct coalesced **out)
