@@ -215,6 +215,8 @@ while :; do
 	rest=${rest#,}
 	[ -n "$rest" ] || break
 	restarts=$((restarts + 1))
+	# a lab that died mid-line: the next boot's lines start on lines of their own
+	[ -z "$(tail -c 1 "$log")" ] || echo >> "$log"
 	echo "lab.sh: the lab kernel itself died (under TCG, see docs/lab.md) during ${rest%%,*}:"
 	printf '%s\n' "$why" | sed 's/^/  | /'
 	echo "lab.sh: NOTE: lab restart $restarts of $max_restarts: a fresh lab runs $rest"
